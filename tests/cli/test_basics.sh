@@ -15,13 +15,13 @@ expect_grep "unknown command 'frobnicate'" err.txt
 for cmd in info simulate; do
   expect_rc 0 -- "$ECM" "$cmd" --help
   expect_grep '^usage: ecm' out.txt
-  expect_grep -- '--quiet' out.txt
+  expect_grep '--quiet' out.txt
   expect_rc 0 -- "$ECM" help "$cmd"
   expect_grep '^usage: ecm' out.txt
 done
 "$ECM" simulate --help >out.txt
-expect_grep -- '--dt S +frame interval \[s\] \(default: 0.5\)' out.txt
-expect_grep -- '--dose COUNTS' out.txt
+expect_grep '--dt S +frame interval \[s\] \(default: 0.5\)' out.txt
+expect_grep '--dose COUNTS' out.txt
 
 # Usage errors: exit 2, one line, the option named.
 expect_rc 2 -- "$ECM" info
@@ -29,15 +29,15 @@ expect_rc 2 -- "$ECM" info a.tif b.tif
 expect_rc 2 -- "$ECM" info --bogus x.tif
 expect_grep "unknown option '--bogus'" err.txt
 expect_rc 2 -- "$ECM" info --dt abc x.tif
-expect_grep -- "--dt expects a number" err.txt
+expect_grep "--dt expects a number" err.txt
 expect_rc 2 -- "$ECM" info --dt -1 x.tif
-expect_grep -- "--dt must be between" err.txt
+expect_grep "--dt must be between" err.txt
 expect_rc 2 -- "$ECM" simulate darkfield
-expect_grep -- "-o PREFIX" err.txt
+expect_grep "-o PREFIX" err.txt
 expect_rc 2 -- "$ECM" simulate brightfield -o x
 expect_rc 2 -- "$ECM" simulate darkfield -o x --contrast 1.5
 expect_rc 2 -- "$ECM" simulate darkfield -o x --type u16
-expect_grep -- "--dose" err.txt
+expect_grep "--dose" err.txt
 [ "$(wc -l < err.txt)" -eq 1 ] && ok || fail "usage error is not one line"
 [ ! -e x.tif ] && ok || fail "a failed command left x.tif behind"
 

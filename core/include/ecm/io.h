@@ -6,7 +6,11 @@
  * tags become the calibration), and ImageJ's non-standard contiguous stacks over 4 GB.
  * Writing produces files ImageJ 1.x opens with their calibration. No function here ever
  * opens an input for writing, and every writer goes through a temporary file renamed into
- * place, so a failed or cancelled write leaves no partial output. */
+ * place, so a failed or cancelled write leaves no partial output. docs/io.md has the details.
+ *
+ * Every function is reentrant (different threads may work on different files at once) and
+ * never prints: libtiff's messages go into the detail message, which starts with the file
+ * name. Frame numbers in messages are 1-based, as in ImageJ. */
 #ifndef ECM_IO_H
 #define ECM_IO_H
 
@@ -42,14 +46,21 @@ typedef struct ecm_tiff_info {
   uint64_t file_bytes;
 } ecm_tiff_info;
 
-/* Read the headers of `path` into *info. Errors: ECM_EIO (cannot open), ECM_EFORMAT (not a
- * TIFF, truncated, inconsistent pages), ECM_EUNSUPPORTED (RGB, 1-bit, 64-bit, complex, ...),
- * ECM_ENODATA (no image), ECM_EOVERFLOW (absurd dimensions). The detail names the file. */
+/* Read the headers (every IFD, no pixel data) of `path` into *info; *info is zeroed on
+ * failure. Errors: ECM_EIO (cannot open, not a regular file), ECM_EFORMAT (empty, not a
+ * TIFF, truncated, pages of different size or sample type, ImageJ frames that cannot be
+ * located), ECM_EUNSUPPORTED (RGB, palette, 1/12/64-bit, half or complex samples, unknown
+ * compression, ImageJ channels > 1 or slices > 1 with frames > 1), ECM_ENODATA (no IFD),
+ * ECM_EOVERFLOW (a side above ECM_MAX_DIM, absurd frame counts). */
 ecm_status ecm_io_probe(const char *path, ecm_tiff_info *info);
 
-/* Read the whole stack (or frames [first, first+count) when count > 0) as float, with its
- * calibration. `run` may be NULL (progress is reported per frame, cancellation honoured).
- * *info is filled when non-NULL. The memory budget of `run` is checked before allocating. */
+/* Read frames [first, first+count) (0-based; count == 0: from first to the end, so 0, 0 reads
+ * the whole stack) as float with the file's calibration into a new stack *out (caller frees
+ * with ecm_stack_free; NULL on failure). *info, when non-NULL, describes the whole file
+ * (info->nt counts all its frames). `run` may be NULL; progress ("reading") is reported once
+ * per frame and cancellation honoured (ECM_ECANCELED); the memory budget is checked before
+ * allocating (ECM_ENOMEM). Errors as ecm_io_probe, plus ECM_ENODATA for a range outside the
+ * stack and ECM_EFORMAT for pixel data that cannot be decoded. */
 ecm_status ecm_io_read_stack(const char *path, size_t first, size_t count, const ecm_run *run,
                              ecm_stack **out, ecm_tiff_info *info);
 
@@ -65,29 +76,41 @@ typedef struct ecm_write_opts {
   int overwrite;            /* 0: ECM_EEXIST if `path` exists (default) */
   const char *provenance;   /* one-line JSON object stored with the image, or NULL */
   const char *protect_path; /* an input that must never be replaced (ECM_EEXIST), or NULL */
-  double display_min, display_max; /* ImageJ display range; both 0 = from the data */
+  double display_min, display_max; /* ImageJ display range; both 0 = from the data (finite
+                                      values), else display_min < display_max */
 } ecm_write_opts;
 
+/* 32-bit float, no overwrite, no provenance, nothing protected, display range from data. */
 ecm_write_opts ecm_write_default_opts(void);
 
-/* Write a stack (or a single 2D map when v->nt == 1) as an ImageJ-compatible TIFF carrying
- * v->calib (frame interval, units, pixel size). Classic TIFF below 4 GB; BigTIFF above
- * (*bigtiff_written set to 1 so that the caller can warn: ImageJ 1.x cannot read it).
- * Writes to a temporary file in the same folder and renames it into place. */
+/* Write a stack (or a single 2D map when v->nt == 1; v may be any strided view) as an
+ * ImageJ-compatible TIFF carrying v->calib (frame interval, units, pixel size): uncompressed,
+ * little-endian, one strip per frame in ImageJ's layout, an ImageJ description (a series is
+ * written as frames=N) and the provenance both in the description (ecm_provenance=...) and
+ * as ImageJ's "Info" property. Classic TIFF below 4 GB; BigTIFF above (*bigtiff_written,
+ * which may be NULL, set to 1 so that the caller can warn: ImageJ 1.x cannot read it).
+ * Writes to a temporary file in the same folder and renames it into place; `run` may be
+ * NULL (progress "writing" per frame). Errors: ECM_EINVAL (arguments), ECM_EEXIST (see
+ * ecm_write_opts), ECM_EIO (folder missing, disk full, rename failed), ECM_ENOMEM,
+ * ECM_ECANCELED; on any error nothing is left behind and an existing file is untouched. */
 ecm_status ecm_io_write_stack(const char *path, const ecm_view *v, const ecm_write_opts *opts,
                               const ecm_run *run, int *bigtiff_written);
 
-/* Read the provenance JSON a file written by ecm_io_write_stack carries, into buf.
- * ECM_ENODATA when the file has none. */
+/* Read the provenance JSON a file written by ecm_io_write_stack carries (from the
+ * description, else from ImageJ's Info property) into buf (NUL-terminated). ECM_ENODATA when
+ * the file has none, ECM_EINVAL when it does not fit in cap bytes, else as ecm_io_probe. */
 ecm_status ecm_io_read_provenance(const char *path, char *buf, size_t cap);
 
-/* Write a text file (JSON, CSV) atomically: temporary name, then rename. */
+/* Write len bytes of text (JSON, CSV) atomically: temporary name, fsync, then rename.
+ * ECM_EEXIST when `path` exists and overwrite == 0; ECM_EINVAL for a folder; ECM_EIO. */
 ecm_status ecm_io_write_text(const char *path, const char *text, size_t len, int overwrite);
 
-/* SHA-256 of a file's bytes as 64 lowercase hex digits + NUL (for provenance). */
+/* SHA-256 (FIPS 180-4) of a file's bytes as 64 lowercase hex digits + NUL (for provenance).
+ * ECM_EIO when the file cannot be read. */
 ecm_status ecm_io_sha256_file(const char *path, char hex[65]);
 
-/* Non-zero when a and b name the same existing file (same device and inode). */
+/* Non-zero when a and b name the same existing file (same device and inode, following
+ * symbolic links); 0 when either is NULL or does not exist. */
 int ecm_io_same_file(const char *a, const char *b);
 
 #ifdef __cplusplus

@@ -39,8 +39,9 @@ typedef struct ecm_calib {
   char space_unit[ECM_UNIT_CAP];   /* "nm", "um", ...; "pixel" when unknown */
 } ecm_calib;
 
-/* Uncalibrated: time in frames, space in pixels (intervals and sizes 1, units "frame" and
- * "pixel" — what ImageJ shows for an uncalibrated stack). */
+/* Uncalibrated: frame interval and pixel size 0 ("unknown"), units "frame" and "pixel";
+ * code that needs a step uses 1 frame / 1 pixel then, as ImageJ shows an uncalibrated
+ * stack. */
 void ecm_calib_init(ecm_calib *c);
 
 /* Frame interval in seconds, converting from time_unit (s, sec, second(s), ms, msec, us,

@@ -24,7 +24,7 @@ ecm_status ecm_size_mul(size_t a, size_t b, size_t *out) {
 }
 
 ecm_status ecm_size_mul3(size_t a, size_t b, size_t c, size_t *out) {
-  size_t ab;
+  size_t ab = 0;
   ECM__TRY(ecm_size_mul(a, b, &ab));
   if (ab != 0 && c > SIZE_MAX / ab)
     return ecm__status_set(ECM_EOVERFLOW, "size %zu x %zu x %zu overflows", a, b, c);

@@ -1,5 +1,7 @@
 #include "util/strbuf.h"
 
+#include "util/clocale.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +48,8 @@ void ecm__sb_append(ecm__strbuf *sb, const char *s, size_t n) {
 void ecm__sb_puts(ecm__strbuf *sb, const char *s) { ecm__sb_append(sb, s, strlen(s)); }
 
 void ecm__sb_printf(ecm__strbuf *sb, const char *fmt, ...) {
+  ecm__cloc loc;
+  ecm__cloc_push(&loc);
   va_list ap;
   va_start(ap, fmt);
   va_list ap2;
@@ -59,6 +63,7 @@ void ecm__sb_printf(ecm__strbuf *sb, const char *fmt, ...) {
     sb->len += (size_t)n;
   }
   va_end(ap2);
+  ecm__cloc_pop(&loc);
 }
 
 void ecm__sb_json_str(ecm__strbuf *sb, const char *s) {
@@ -86,8 +91,11 @@ void ecm__sb_json_num(ecm__strbuf *sb, double v) {
   else {
     /* Shortest of 15 or 17 significant digits that reads back exactly. */
     char tmp[40];
+    ecm__cloc loc;
+    ecm__cloc_push(&loc);
     snprintf(tmp, sizeof tmp, "%.15g", v);
     if (strtod(tmp, NULL) != v) snprintf(tmp, sizeof tmp, "%.17g", v);
+    ecm__cloc_pop(&loc);
     ecm__sb_puts(sb, tmp);
   }
 }

@@ -95,7 +95,7 @@ static ecm_status ecm__check_dims(size_t nt, size_t ny, size_t nx, size_t *n) {
 }
 
 ecm_status ecm_stack_alloc(size_t nt, size_t ny, size_t nx, ecm_stack **out) {
-  size_t n;
+  size_t n = 0;
   if (!out) return ecm__status_set(ECM_EINVAL, "ecm_stack_alloc: NULL output");
   *out = NULL;
   ECM__TRY(ecm__check_dims(nt, ny, nx, &n));
@@ -173,7 +173,7 @@ ecm_status ecm_stack_from_view(const ecm_view *v, ecm_stack **out) {
 /* ---- masks ---- */
 
 ecm_status ecm_mask_alloc(size_t ny, size_t nx, ecm_mask **out) {
-  size_t n;
+  size_t n = 0;
   if (!out) return ecm__status_set(ECM_EINVAL, "ecm_mask_alloc: NULL output");
   *out = NULL;
   ECM__TRY(ecm__check_dims(1, ny, nx, &n));

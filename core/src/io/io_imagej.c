@@ -15,6 +15,7 @@
 
 void ecm__io_fmt_double(char *buf, size_t cap, double v) {
   ecm__cloc l;
+  if (!buf || cap == 0) return;
   if (!isfinite(v)) {
     snprintf(buf, cap, "0");
     return;

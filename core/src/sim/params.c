@@ -1,0 +1,195 @@
+/* Simulator parameters: defaults, validation, JSON, and the nanowire geometry. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ecm/sim.h"
+#include "sim/sim_internal.h"
+#include "status/status_internal.h"
+#include "util/strbuf.h"
+
+ecm_sim_params ecm_sim_default_params(void) {
+  ecm_sim_params p;
+  memset(&p, 0, sizeof p);
+  p.nt = 1000;
+  p.ny = 64;
+  p.nx = 64;
+  p.frame_interval_s = 0.5;
+  p.pixel_size_nm = 1.0;
+  p.seed = 1;
+  p.dose = 0.0;
+  p.tau_median_s = 10.0;
+  p.tau_sigma = 0.5;
+  p.beta_min = 0.5;
+  p.beta_max = 1.0;
+  p.contrast = 0.3;
+  p.map_corr_px = 4.0;
+  p.domain_size_px = 0.0;
+  p.shared_fraction = 0.8;
+  p.xi_fit_max_px = 0.0;
+  p.speckle_px = 0.0;
+  p.geometry = ECM_SIM_FILM;
+  p.wire_width_px = 0.6 * 64;
+  p.wire_angle_deg = 0.0;
+  p.surface_px = 3.0;
+  p.surface_speedup = 10.0;
+  p.vacuum_level = 0.05;
+  p.drift_x_px = 0.0;
+  p.drift_y_px = 0.0;
+  p.drift_jitter_px = 0.0;
+  return p;
+}
+
+/* ECM_EINVAL unless lo <= v <= hi (and v finite). */
+static ecm_status ecm__sim_range(const char *name, double v, double lo, double hi,
+                                 const char *unit) {
+  if (!isfinite(v) || v < lo || v > hi)
+    return ecm__status_set(ECM_EINVAL, "%s = %g is outside its legal range [%g, %g]%s%s", name, v,
+                           lo, hi, unit ? " " : "", unit ? unit : "");
+  return ECM_OK;
+}
+
+static ecm_status ecm__sim_positive(const char *name, double v, double hi, const char *unit) {
+  if (!isfinite(v) || !(v > 0) || v > hi)
+    return ecm__status_set(ECM_EINVAL, "%s = %g must be > 0 and <= %g%s%s", name, v, hi,
+                           unit ? " " : "", unit ? unit : "");
+  return ECM_OK;
+}
+
+ecm_status ecm_sim_check_params(const ecm_sim_params *p) {
+  if (!p) return ecm__status_set(ECM_EINVAL, "simulator parameters: NULL pointer");
+  if (p->nt < 2 || p->nt > ECM_MAX_DIM)
+    return ecm__status_set(ECM_EINVAL, "nt = %zu frames is outside its legal range [2, %zu]", p->nt,
+                           (size_t)ECM_MAX_DIM);
+  if (p->ny < 1 || p->ny > ECM_MAX_DIM)
+    return ecm__status_set(ECM_EINVAL, "ny = %zu rows is outside its legal range [1, %zu]", p->ny,
+                           (size_t)ECM_MAX_DIM);
+  if (p->nx < 1 || p->nx > ECM_MAX_DIM)
+    return ecm__status_set(ECM_EINVAL, "nx = %zu columns is outside its legal range [1, %zu]",
+                           p->nx, (size_t)ECM_MAX_DIM);
+  size_t n;
+  ECM__TRY(ecm_size_mul3(p->nt, p->ny, p->nx, &n));
+  if (n > SIZE_MAX / sizeof(float) / 2)
+    return ecm__status_set(ECM_EOVERFLOW, "a %zu x %zu x %zu stack does not fit in memory", p->nt,
+                           p->ny, p->nx);
+  ECM__TRY(ecm__sim_positive("frame_interval_s", p->frame_interval_s, 1e9, "s"));
+  ECM__TRY(ecm__sim_positive("pixel_size_nm", p->pixel_size_nm, 1e9, "nm"));
+  ECM__TRY(ecm__sim_range("dose", p->dose, 0, 1e6, "counts per pixel per frame"));
+  ECM__TRY(ecm__sim_positive("tau_median_s", p->tau_median_s, 1e300, "s"));
+  ECM__TRY(ecm__sim_range("tau_sigma", p->tau_sigma, 0, 5, NULL));
+  if (!isfinite(p->beta_min) || !isfinite(p->beta_max) || !(p->beta_min > 0) ||
+      p->beta_max < p->beta_min || p->beta_max > 2)
+    return ecm__status_set(ECM_EINVAL,
+                           "beta_min = %g, beta_max = %g: need 0 < beta_min <= beta_max <= 2 "
+                           "(exp(-(t/tau)^beta) is a valid correlation only for 0 < beta <= 2)",
+                           p->beta_min, p->beta_max);
+  if (!isfinite(p->contrast) || !(p->contrast > 0) || p->contrast > 1)
+    return ecm__status_set(ECM_EINVAL, "contrast = %g must be in (0, 1]", p->contrast);
+  ECM__TRY(ecm__sim_range("map_corr_px", p->map_corr_px, 0, 256, "px"));
+  if (!isfinite(p->domain_size_px) ||
+      (p->domain_size_px != 0 && (p->domain_size_px < 1 || p->domain_size_px > 1e4)))
+    return ecm__status_set(ECM_EINVAL, "domain_size_px = %g must be 0 (off) or in [1, 1e4] px",
+                           p->domain_size_px);
+  ECM__TRY(ecm__sim_range("shared_fraction", p->shared_fraction, 0, 1, NULL));
+  ECM__TRY(ecm__sim_range("xi_fit_max_px", p->xi_fit_max_px, 0, 1e6, "px"));
+  ECM__TRY(ecm__sim_range("speckle_px", p->speckle_px, 0, 32, "px"));
+  if (p->geometry != ECM_SIM_FILM && p->geometry != ECM_SIM_NANOWIRE)
+    return ecm__status_set(ECM_EINVAL, "geometry = %d must be %d (film) or %d (nanowire)",
+                           (int)p->geometry, (int)ECM_SIM_FILM, (int)ECM_SIM_NANOWIRE);
+  ECM__TRY(ecm__sim_range("wire_width_px", p->wire_width_px, 0, 1e7, "px (0 = 0.6 nx)"));
+  ECM__TRY(ecm__sim_range("wire_angle_deg", p->wire_angle_deg, -1e6, 1e6, "degrees"));
+  ECM__TRY(ecm__sim_range("surface_px", p->surface_px, 0, 1e7, "px"));
+  ECM__TRY(ecm__sim_range("surface_speedup", p->surface_speedup, 1e-3, 1e6, NULL));
+  ECM__TRY(ecm__sim_range("vacuum_level", p->vacuum_level, 0, 1e3, NULL));
+  ECM__TRY(ecm__sim_range("drift_x_px", p->drift_x_px, -1e4, 1e4, "px"));
+  ECM__TRY(ecm__sim_range("drift_y_px", p->drift_y_px, -1e4, 1e4, "px"));
+  ECM__TRY(ecm__sim_range("drift_jitter_px", p->drift_jitter_px, 0, 100, "px per frame"));
+  return ECM_OK;
+}
+
+ecm_status ecm_sim_params_json(const ecm_sim_params *p, char *buf, size_t cap) {
+  if (!p || !buf) return ecm__status_set(ECM_EINVAL, "ecm_sim_params_json: NULL argument");
+  ecm__strbuf sb;
+  ecm__sb_init(&sb);
+  ecm__sb_puts(&sb, "{\"generator\": ");
+  char gen[64];
+  snprintf(gen, sizeof gen, "ecm %s", ecm_version());
+  ecm__sb_json_str(&sb, gen);
+  ecm__sb_printf(&sb, ", \"simulator\": \"darkfield\", \"nt\": %zu, \"ny\": %zu, \"nx\": %zu",
+                 p->nt, p->ny, p->nx);
+  const struct {
+    const char *key;
+    double v;
+  } nums[] = {
+      {"frame_interval_s", p->frame_interval_s},
+      {"pixel_size_nm", p->pixel_size_nm},
+      {"dose_counts", p->dose},
+      {"tau_median_s", p->tau_median_s},
+      {"tau_sigma", p->tau_sigma},
+      {"beta_min", p->beta_min},
+      {"beta_max", p->beta_max},
+      {"contrast", p->contrast},
+      {"map_corr_px", p->map_corr_px},
+      {"domain_size_px", p->domain_size_px},
+      {"shared_fraction", p->shared_fraction},
+      {"xi_fit_max_px", p->xi_fit_max_px},
+      {"speckle_px", p->speckle_px},
+  };
+  for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+    ecm__sb_puts(&sb, ", ");
+    ecm__sb_json_key(&sb, nums[i].key);
+    ecm__sb_json_num(&sb, nums[i].v);
+    if (i == 1) ecm__sb_printf(&sb, ", \"seed\": %" PRIu64, p->seed);
+  }
+  ecm__sb_puts(&sb, ", \"geometry\": ");
+  ecm__sb_json_str(&sb, p->geometry == ECM_SIM_NANOWIRE ? "nanowire" : "film");
+  const struct {
+    const char *key;
+    double v;
+  } geo[] = {
+      {"wire_width_px", p->wire_width_px}, {"wire_angle_deg", p->wire_angle_deg},
+      {"surface_px", p->surface_px},       {"surface_speedup", p->surface_speedup},
+      {"vacuum_level", p->vacuum_level},   {"drift_x_px", p->drift_x_px},
+      {"drift_y_px", p->drift_y_px},       {"drift_jitter_px", p->drift_jitter_px},
+  };
+  for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+    ecm__sb_puts(&sb, ", ");
+    ecm__sb_json_key(&sb, geo[i].key);
+    ecm__sb_json_num(&sb, geo[i].v);
+  }
+  ecm__sb_puts(&sb, "}");
+  if (sb.failed) {
+    ecm__sb_free(&sb);
+    return ecm__status_set(ECM_ENOMEM, "cannot build the parameter JSON");
+  }
+  if (sb.len + 1 > cap) {
+    size_t need = sb.len + 1;
+    ecm__sb_free(&sb);
+    if (cap) buf[0] = '\0';
+    return ecm__status_set(ECM_EOVERFLOW, "parameter JSON needs %zu bytes, buffer has %zu", need,
+                           cap);
+  }
+  memcpy(buf, ecm__sb_str(&sb), sb.len + 1);
+  ecm__sb_free(&sb);
+  return ECM_OK;
+}
+
+/* ---- geometry ---- */
+
+double ecm__sim_wire_width(const ecm_sim_params *p) {
+  return p->wire_width_px > 0 ? p->wire_width_px : 0.6 * (double)p->nx;
+}
+
+int ecm__sim_region(const ecm_sim_params *p, double y, double x) {
+  if (p->geometry != ECM_SIM_NANOWIRE) return 1;
+  /* Distance from the wire axis through the centre of frame 0's field of view. The axis
+   * runs along (cos a, -sin a) in (x, y) pixel coordinates: counter-clockwise on screen. */
+  const double deg = 3.14159265358979323846 / 180.0;
+  double a = p->wire_angle_deg * deg;
+  double cx = 0.5 * ((double)p->nx - 1), cy = 0.5 * ((double)p->ny - 1);
+  double d = fabs((x - cx) * sin(a) + (y - cy) * cos(a));
+  double half = 0.5 * ecm__sim_wire_width(p);
+  if (!(d < half)) return 0;
+  return d > half - p->surface_px ? 2 : 1;
+}

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/strbuf.h"
+
 int cli_load_stack(const char *cmd, const char *path, const cli_common *c, const ecm_run *run,
                    ecm_stack **out, ecm_tiff_info *info, size_t *first) {
   ecm_status st = ecm_io_probe(path, info);
@@ -60,4 +62,31 @@ void cli_describe_dt(const ecm_calib *c, char *buf, size_t cap) {
     snprintf(buf, cap, "%g s", dt);
   else
     snprintf(buf, cap, "1 frame (uncalibrated)");
+}
+
+char *cli_provenance(const char *cmd, const char *input, const char *params_json) {
+  ecm__strbuf sb;
+  ecm__sb_init(&sb);
+  ecm__sb_printf(&sb, "{\"program\": \"ecm %s\", \"command\": ", ecm_version());
+  ecm__sb_json_str(&sb, cmd);
+  if (input) {
+    char sha[65];
+    ecm_status st = ecm_io_sha256_file(input, sha);
+    if (st != ECM_OK) {
+      ecm__sb_free(&sb);
+      cli_fail(cmd, st);
+      return NULL;
+    }
+    ecm__sb_puts(&sb, ", \"input\": {\"path\": ");
+    ecm__sb_json_str(&sb, input);
+    ecm__sb_printf(&sb, ", \"sha256\": \"%s\"}", sha);
+  }
+  if (params_json) ecm__sb_printf(&sb, ", \"params\": %s", params_json);
+  ecm__sb_puts(&sb, "}");
+  if (sb.failed) {
+    ecm__sb_free(&sb);
+    cli_usage_error(cmd, "out of memory");
+    return NULL;
+  }
+  return sb.buf;
 }

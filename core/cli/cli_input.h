@@ -20,3 +20,8 @@ int cli_load_mask(const char *cmd, const char *path, size_t ny, size_t nx, ecm_m
 void cli_describe_dt(const ecm_calib *c, char *buf, size_t cap);
 
 #endif
+
+/* Provenance JSON of a command's outputs: program, command, the input file's name and
+ * SHA-256 (when input != NULL) and the parameters (a JSON object text, or NULL). Returns a
+ * malloc'ed string the caller frees, or NULL after printing an error. */
+char *cli_provenance(const char *cmd, const char *input, const char *params_json);

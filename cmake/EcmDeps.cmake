@@ -9,3 +9,6 @@ if(ECM_OPENMP)
   find_package(OpenMP REQUIRED COMPONENTS C)
 endif()
 find_library(M_LIB m)
+# CBLAS from OpenBLAS (OpenMP build, so that BLAS threads do not oversubscribe our own
+# OpenMP loops); used by the two-time correlation module.
+pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)

@@ -16,7 +16,7 @@ const cli_command cli_cmd_simulate = {
     "ecm simulate darkfield -o PREFIX [options]",
     "Writes PREFIX.tif (the image series, calibrated), the truth maps PREFIX_true_tau.tif\n"
     "(s), PREFIX_true_beta.tif, PREFIX_true_A.tif, PREFIX_regions.tif (0 vacuum, 1 bulk,\n"
-    "2 surface layer), PREFIX_shifts.csv (applied drift, px) and PREFIX_truth.json (every\n"
+    "2 surface layer, 3 crystal), PREFIX_shifts.csv (applied drift, px) and PREFIX_truth.json (every\n"
     "parameter, the expected correlation length and the files' checksums). In the basic mode\n"
     "(no --domain, no --speckle) every pixel's expected g2 is exactly\n"
     "1 + A exp(-2 (t/tau)^beta). The physics is in docs/simulator.md.",
@@ -89,6 +89,11 @@ static int run_simulate(int argc, char **argv) {
       {"drift-x", 0, CLI_DOUBLE, &p.drift_x_px, "PX", "px", "0", "linear drift along x over the series", 0, -1e4, 1e4},
       {"drift-y", 0, CLI_DOUBLE, &p.drift_y_px, "PX", "px", "0", "linear drift along y over the series", 0, -1e4, 1e4},
       {"jitter", 0, CLI_DOUBLE, &p.drift_jitter_px, "PX", "px", "0", "rms random-walk drift step per frame", 0, 0, 1e3},
+      {"crystals", 0, CLI_SIZE, &p.crystal_count, "N", NULL, "0",
+       "static crystalline inclusions: bright, never decorrelating (region 3)", 0, 0, 1000},
+      {"crystal-radius", 0, CLI_DOUBLE, &p.crystal_radius_px, "PX", "px", "3", "radius of each crystal", 0, 0.5, 1e3},
+      {"crystal-brightness", 0, CLI_DOUBLE, &p.crystal_brightness, "X", NULL, "3",
+       "mean crystal intensity relative to the mean sample intensity", 0, 1e-6, 1e3},
       {"type", 0, CLI_STRING, &type, "f32|u16", NULL, "f32",
        "pixel type of the stack: 32-bit float, or 16-bit counts (needs --dose)", 0, CLI_NO_RANGE},
       CLI_OPT_THREADS(c), CLI_OPT_FORCE(c), CLI_OPT_JSON(c), CLI_OPT_QUIET(c), CLI_OPT_END};
@@ -192,6 +197,14 @@ static int run_simulate(int argc, char **argv) {
     ecm__sb_json_num(&sb, r->xi_expected_px * p.pixel_size_nm);
     ecm__sb_puts(&sb, ",\n  \"max_clipped_eigen\": ");
     ecm__sb_json_num(&sb, r->max_clipped_eigen);
+    if (r->crystal_count > 0) {
+      /* centres in frame 0's pixel coordinates (absent without crystals: unchanged JSON) */
+      ecm__sb_puts(&sb, ",\n  \"crystals_px\": [");
+      for (size_t k = 0; k < r->crystal_count; k++)
+        ecm__sb_printf(&sb, "%s{\"x\": %.0f, \"y\": %.0f}", k ? ", " : "", r->crystal_x[k],
+                       r->crystal_y[k]);
+      ecm__sb_puts(&sb, "]");
+    }
     ecm__sb_puts(&sb, ",\n  \"files\": {");
     const char *keys[] = {"stack", "true_tau_s", "true_beta", "true_A", "regions", "shifts"};
     for (size_t i = 0; i < 6 && !rc; i++) {

@@ -106,9 +106,20 @@ static void test_defaults_and_json(void **state) {
   p.seed = UINT64_MAX;
   p.nt = p.ny = p.nx = SIZE_MAX;
   p.geometry = ECM_SIM_NANOWIRE;
+  p.crystal_count = SIZE_MAX;
+  p.crystal_radius_px = p.crystal_brightness = -1.2345678901234567e-300;
   char big[ECM_SIM_PARAMS_JSON_CAP];
   assert_int_equal(ecm_sim_params_json(&p, big, sizeof big), ECM_OK);
   assert_non_null(strstr(big, "\"seed\": 18446744073709551615"));
+  assert_non_null(strstr(big, "\"crystal_count\": 18446744073709551615"));
+  /* the crystal keys appear only with crystals: the JSON without them is unchanged */
+  assert_null(strstr(buf, "crystal"));
+  ecm_sim_params q = ecm_sim_default_params();
+  q.crystal_count = 2;
+  q.crystal_radius_px = 2.5;
+  assert_int_equal(ecm_sim_params_json(&q, buf, sizeof buf), ECM_OK);
+  assert_non_null(
+      strstr(buf, "\"crystal_count\": 2, \"crystal_radius_px\": 2.5, \"crystal_brightness\": 3}"));
   assert_int_equal(ecm_sim_params_json(NULL, buf, sizeof buf), ECM_EINVAL);
 }
 
@@ -145,6 +156,10 @@ BAD(vacuum, p->vacuum_level = INFINITY)
 BAD(jitter, p->drift_jitter_px = -0.1)
 BAD(drift, p->drift_x_px = 2e4)
 BAD(width, p->wire_width_px = -3)
+BAD(ncryst, p->crystal_count = 1001)
+BAD(rcryst, p->crystal_radius_px = 0.4)
+BAD(bcryst0, p->crystal_brightness = 0)
+BAD(bcrystnan, p->crystal_brightness = NAN)
 
 static void test_bad_params(void **state) {
   (void)state;
@@ -173,6 +188,10 @@ static void test_bad_params(void **state) {
       {"drift_jitter_px", bad_jitter},
       {"drift_x_px", bad_drift},
       {"wire_width_px", bad_width},
+      {"crystal_count", bad_ncryst},
+      {"crystal_radius_px", bad_rcryst},
+      {"crystal_brightness", bad_bcryst0},
+      {"crystal_brightness", bad_bcrystnan},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     ecm_sim_params p = ecm_sim_default_params();
@@ -819,6 +838,206 @@ static void test_nanowire(void **state) {
   ecm_sim_result_free(r);
 }
 
+/* ---- static crystalline inclusions ---------------------------------------------------------- */
+
+/* Crystal site test: within radius of a centre (frame 0 coordinates). */
+static int in_crystal(const ecm_sim_result *r, double rad, double y, double x) {
+  for (size_t k = 0; k < r->crystal_count; k++) {
+    double dy = y - r->crystal_y[k], dx = x - r->crystal_x[k];
+    if (dy * dy + dx * dx <= rad * rad) return 1;
+  }
+  return 0;
+}
+
+static void test_crystals(void **state) {
+  (void)state;
+  const size_t ny = 96, nx = 112, P = ny * nx, K = 40;
+  const double rad = 3, bright = 2.7, A = 0.3;
+  ecm_sim_params p = uniform_params(12, ny, nx, 2.0, 1.0); /* live: frames decorrelate */
+  p.crystal_count = K;
+  p.crystal_radius_px = rad;
+  p.crystal_brightness = bright;
+  p.contrast = A;
+  ecm_sim_result *r = simulate(&p, 2);
+  assert_int_equal(r->crystal_count, K);
+  assert_non_null(r->crystal_x);
+  /* whole-pixel centres at least rad inside the field of view, discs disjoint */
+  for (size_t k = 0; k < K; k++) {
+    double y = r->crystal_y[k], x = r->crystal_x[k];
+    assert_true(y == floor(y) && x == floor(x));
+    assert_true(y >= rad && y <= (double)ny - 1 - rad && x >= rad && x <= (double)nx - 1 - rad);
+    for (size_t j = 0; j < k; j++) {
+      double dy = y - r->crystal_y[j], dx = x - r->crystal_x[j];
+      assert_true(dy * dy + dx * dx > 4 * rad * rad);
+    }
+  }
+  /* region 3 exactly on the discs (29 sites each for radius 3), static, truth tau = +inf */
+  size_t ncr = 0, moving = 0;
+  double s1 = 0, s2 = 0;
+  for (size_t y = 0; y < ny; y++)
+    for (size_t x = 0; x < nx; x++) {
+      size_t i = y * nx + x;
+      int cr = in_crystal(r, rad, (double)y, (double)x);
+      assert_int_equal((int)r->region->data[i], cr ? 3 : 1);
+      if (!cr) {
+        moving += at(r->stack, 0, y, x) != at(r->stack, 1, y, x);
+        assert_true(isfinite(r->tau_s->data[i]));
+        continue;
+      }
+      ncr++;
+      float v = at(r->stack, 0, y, x);
+      for (size_t t = 1; t < p.nt; t++) assert_true(at(r->stack, t, y, x) == v);
+      assert_true(isinf(r->tau_s->data[i]) && r->tau_s->data[i] > 0);
+      assert_true(isnan(r->beta->data[i]));
+      assert_float_equal(r->contrast->data[i], A, 1e-6);
+      s1 += v;
+      s2 += (double)v * v;
+    }
+  assert_int_equal(ncr, 29 * K);
+  assert_int_equal(moving, P - ncr); /* every other pixel changes from frame to frame */
+  /* mean brightness, and the static speckle's spatial contrast A: Var / mean^2 = A */
+  double m = s1 / (double)ncr, var = s2 / (double)ncr - m * m, se = sqrt(var / (double)ncr);
+  note("crystals: mean %.4f (%+.1f se), contrast %.4f\n", m, (m - bright) / se, var / (m * m));
+  if (fabs(m - bright) > NSIGMA * se)
+    fail_msg("crystal mean %.4f, want %.4f (se %.4f)", m, bright, se);
+  assert_true(fabs(var / (m * m) - A) < 0.125); /* 5 se of a variance ratio */
+
+  /* deterministic for a seed whatever the thread count; a new seed moves the crystals */
+  ecm_sim_result *b = simulate(&p, 1);
+  assert_true(same_stack(r->stack, b->stack));
+  assert_true(same_stack(r->region, b->region));
+  assert_memory_equal(r->crystal_x, b->crystal_x, K * sizeof(double));
+  assert_memory_equal(r->crystal_y, b->crystal_y, K * sizeof(double));
+  ecm_sim_result_free(b);
+  ecm_sim_params q = p;
+  q.seed = p.seed + 1;
+  b = simulate(&q, 3);
+  assert_false(same_stack(r->region, b->region));
+  ecm_sim_result_free(b);
+
+  /* the rest of the sample is the same sample: crystals only replace their own sites */
+  q = p;
+  q.crystal_count = 0;
+  b = simulate(&q, 2);
+  for (size_t t = 0; t < p.nt; t++)
+    for (size_t i = 0; i < P; i++)
+      if (r->region->data[i] != 3)
+        assert_true(r->stack->data[t * P + i] == b->stack->data[t * P + i]);
+  ecm_sim_result_free(b);
+  ecm_sim_result_free(r);
+
+  /* bit-identity without crystals: radius and brightness are then ignored */
+  q = uniform_params(20, 24, 28, 5, 0.7);
+  q.dose = 30;
+  q.drift_x_px = 1.5;
+  q.speckle_px = 1.2;
+  r = simulate(&q, 2);
+  q.crystal_radius_px = 7;
+  q.crystal_brightness = 9;
+  b = simulate(&q, 1);
+  assert_true(same_stack(r->stack, b->stack));
+  assert_true(same_stack(r->region, b->region));
+  assert_true(same_stack(r->tau_s, b->tau_s));
+  assert_true(r->crystal_count == 0 && r->crystal_x == NULL && r->crystal_y == NULL);
+  ecm_sim_result_free(r);
+  ecm_sim_result_free(b);
+}
+
+static void test_crystals_drift_dose_wire(void **state) {
+  (void)state;
+  /* integer drift: a crystal stays in view and moves with the sample, exactly */
+  ecm_sim_params p = uniform_params(7, 40, 48, 3, 1.0);
+  p.drift_x_px = 6; /* shift(t) = (t, -2t) */
+  p.drift_y_px = -12;
+  p.crystal_count = 3;
+  p.crystal_radius_px = 2;
+  ecm_sim_result *r = simulate(&p, 2);
+  for (size_t k = 0; k < 3; k++) {
+    /* in view with its margin in every frame */
+    assert_true(r->crystal_y[k] >= 2 + 12 && r->crystal_y[k] <= 39 - 2);
+    assert_true(r->crystal_x[k] >= 2 && r->crystal_x[k] <= 47 - 2 - 6);
+    size_t y0 = (size_t)r->crystal_y[k], x0 = (size_t)r->crystal_x[k];
+    float v = at(r->stack, 0, y0, x0);
+    for (size_t t = 1; t < p.nt; t++) assert_true(at(r->stack, t, y0 - 2 * t, x0 + t) == v);
+  }
+  ecm_sim_result_free(r);
+
+  /* counting noise: crystal counts vary from frame to frame by Poisson noise only */
+  p = uniform_params(400, 32, 32, 3, 1.0);
+  p.crystal_count = 6;
+  p.crystal_radius_px = 2.5;
+  p.dose = 40;
+  r = simulate(&p, 2);
+  ecm_sim_params q = p;
+  q.dose = 0;
+  ecm_sim_result *z = simulate(&q, 2);
+  double ratio = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < 32 * 32; i++) {
+    if (r->region->data[i] != 3) continue;
+    assert_true(z->region->data[i] == 3);
+    double m = 0, v = 0;
+    for (size_t t = 0; t < p.nt; t++) m += r->stack->data[t * 1024 + i];
+    m /= (double)p.nt;
+    for (size_t t = 0; t < p.nt; t++) {
+      double d = r->stack->data[t * 1024 + i] - m;
+      v += d * d;
+    }
+    v /= (double)(p.nt - 1);
+    /* the noiseless intensity sets the Poisson mean */
+    double mu = p.dose * z->stack->data[i];
+    assert_true(fabs(m - mu) < NSIGMA * sqrt(mu / (double)p.nt) + 1e-9);
+    ratio += v / mu;
+    n++;
+  }
+  assert_int_equal(n, 6 * 21); /* 21 sites within 2.5 px */
+  ratio /= (double)n;
+  note("crystals: Poisson variance / mean %.4f over %zu pixels\n", ratio, n);
+  assert_true(fabs(ratio - 1) < 0.05);
+  ecm_sim_result_free(r);
+  ecm_sim_result_free(z);
+
+  /* nanowire: crystals are inside the wire, never in vacuum */
+  p = uniform_params(10, 64, 64, 5, 1.0);
+  p.geometry = ECM_SIM_NANOWIRE;
+  p.wire_width_px = 20;
+  p.wire_angle_deg = 30;
+  p.crystal_count = 5;
+  p.crystal_radius_px = 3;
+  r = simulate(&p, 2);
+  q = p;
+  q.crystal_count = 0;
+  z = simulate(&q, 2);
+  size_t nc = 0;
+  for (size_t i = 0; i < 64 * 64; i++) {
+    int a = (int)r->region->data[i], b = (int)z->region->data[i];
+    if (a == 3) {
+      assert_true(b != 0);
+      nc++;
+    } else {
+      assert_int_equal(a, b);
+    }
+  }
+  for (size_t k = 0; k < 5; k++)
+    assert_int_equal(ecm__sim_region(&p, r->crystal_y[k], r->crystal_x[k]), 1);
+  assert_int_equal(nc, 5 * 29);
+  ecm_sim_result_free(r);
+  ecm_sim_result_free(z);
+
+  /* speckle blur: a crystal's centre, whose kernel lies inside the crystal, is static */
+  p = uniform_params(20, 40, 40, 3, 1.0);
+  p.speckle_px = 1.0; /* kernel radius 2 px */
+  p.crystal_count = 2;
+  p.crystal_radius_px = 4;
+  r = simulate(&p, 2);
+  for (size_t k = 0; k < 2; k++) {
+    size_t y0 = (size_t)r->crystal_y[k], x0 = (size_t)r->crystal_x[k];
+    for (size_t t = 1; t < p.nt; t++)
+      assert_true(at(r->stack, t, y0, x0) == at(r->stack, 0, y0, x0));
+  }
+  ecm_sim_result_free(r);
+}
+
 /* ---- counting noise ---------------------------------------------------------------------- */
 
 static void test_dose(void **state) {
@@ -927,6 +1146,7 @@ static void test_cancel_and_budget(void **state) {
   p.dose = 10;
   p.drift_x_px = 2.5;
   p.speckle_px = 1.5;
+  p.crystal_count = 2; /* their arrays are freed on every failure path too */
   const int stops[] = {1, 3, 40};
   for (int i = 0; i < 3; i++) {
     prog_log l = {0, stops[i], 0, 1};
@@ -972,6 +1192,8 @@ int main(void) {
       cmocka_unit_test(test_speckle),
       cmocka_unit_test(test_drift),
       cmocka_unit_test(test_nanowire),
+      cmocka_unit_test(test_crystals),
+      cmocka_unit_test(test_crystals_drift_dose_wire),
       cmocka_unit_test(test_dose),
       cmocka_unit_test(test_cancel_and_budget),
   };

@@ -10,7 +10,8 @@
  * parameter and what the truth maps mean once speckle blur or shared (cooperative)
  * rearrangement events are on. Deterministic for a given seed, whatever the thread count:
  * every random number is keyed by (seed, position in the sample), so the same seed also
- * gives the same sample under a different drift or field of view. */
+ * gives the same sample under a different drift or field of view (except the positions of
+ * static crystalline inclusions, which are drawn inside the region every frame sees). */
 #ifndef ECM_SIM_H
 #define ECM_SIM_H
 
@@ -75,6 +76,11 @@ typedef struct ecm_sim_params {
                                     (default 0) */
   double drift_jitter_px;     /* rms random-walk step per frame and per axis, px, [0, 100]
                                  (default 0) */
+  /* static crystalline inclusions (region 3): a fixed speckle that never decorrelates */
+  size_t crystal_count;       /* number of crystals, [0, 1000] (default 0 = none) */
+  double crystal_radius_px;   /* crystal radius, px, [0.5, 1e3] (default 3) */
+  double crystal_brightness;  /* mean intensity of a crystal pixel relative to the sample
+                                 mean 1, (0, 1e3] (default 3) */
 } ecm_sim_params;
 
 /* Defaults as documented above (nt, ny, nx = 1000, 64, 64). */
@@ -89,10 +95,11 @@ typedef struct ecm_sim_result {
                             frame interval in s, pixel size in nm */
   /* Truth maps, per site of the sample in frame 0's field of view (un-blurred values; see
    * docs/simulator.md), 1 frame each, pixel size in nm: */
-  ecm_stack *tau_s;      /* 1 x ny x nx truth tau, s (NaN in vacuum) */
-  ecm_stack *beta;       /* 1 x ny x nx truth beta (NaN in vacuum) */
+  ecm_stack *tau_s;      /* 1 x ny x nx truth tau, s (NaN in vacuum, +inf in crystals) */
+  ecm_stack *beta;       /* 1 x ny x nx truth beta (NaN in vacuum and crystals) */
   ecm_stack *contrast;   /* 1 x ny x nx truth A (NaN in vacuum) */
-  ecm_stack *region;     /* 1 x ny x nx: 0 vacuum, 1 bulk, 2 surface layer (film: all 1) */
+  ecm_stack *region;     /* 1 x ny x nx: 0 vacuum, 1 bulk, 2 surface layer, 3 crystal
+                            (film without crystals: all 1) */
   double *shift_x, *shift_y; /* nt applied drift per frame, px (image content moves by
                                 +shift; shift[0] = 0: an aligner must apply -shift) */
   double xi_expected_px; /* dynamic correlation length the four-point analysis should
@@ -103,6 +110,9 @@ typedef struct ecm_sim_result {
                                negative circulant eigenvalue clipped, relative to the first
                                (0 = exact; below ~1e-12 is round-off) */
   size_t embed_len;      /* circulant embedding length L (even FFT size >= 2 nt) */
+  size_t crystal_count;  /* crystals placed (= p->crystal_count) */
+  double *crystal_x, *crystal_y; /* crystal_count centres in frame 0's (sample) coordinates,
+                                    px (whole pixels); NULL when there are none */
 } ecm_sim_result;
 
 /* Run the dark-field simulator. `run` may be NULL. All memory (the nt*ny*nx float stack,

@@ -89,7 +89,7 @@ typedef struct sim_ctx {
   const ecm_sim_params *p;
   size_t N, L, H;
   double dt, b, inv1b;
-  int drift, blur, domains;
+  int drift, blur, domains, crystals;
   float sq1f, sqf; /* sqrt(1 - f), sqrt(f) when domains share innovations */
   /* canvas: canvas site (Y, X) is the sample site (Y - oy, X - ox) */
   int64_t oy, ox;
@@ -103,7 +103,8 @@ typedef struct sim_ctx {
   float *hb;       /* 2 rb + 1 taps, sum of the 2D kernel squared = 1 */
   double *lnk;     /* H: ln k (lnk[0] unused) */
   const ecm__fft_plan *pc2c, *pdct;
-  double *sx, *sy; /* nt shifts (the result's arrays) */
+  double *sx, *sy;       /* nt shifts (the result's arrays) */
+  double *cry_y, *cry_x; /* crystal centres, sample coordinates (the result's arrays) */
 } sim_ctx;
 
 typedef struct sim_scratch {
@@ -223,7 +224,39 @@ static void ecm__sim_field(const sim_ctx *c, sim_scratch *s, size_t site, int64_
   (void)ecm__fft_exec_f(c->pc2c, w, w);
 }
 
+/* The static field of crystal site (ys, xs): one circular complex normal, the same in every
+ * frame; crystal_brightness (|Z|^2 + b) / (1 + b) is its intensity (mean crystal_brightness,
+ * the same contrast A as the sample). */
+static void ecm__sim_crystal_field(uint64_t seed, int64_t ys, int64_t xs, float z[2]) {
+  ecm__sim_rng r;
+  ecm__sim_rng_seed(&r, seed, ECM__SIM_STREAM_CRYSTAL_FIELD, (uint64_t)ys, (uint64_t)xs);
+  ecm__sim_cnormals(&r, z, 1);
+}
+
 /* ---- stage 1: truth maps on the canvas ---------------------------------------------------- */
+
+/* Mark the sample sites within crystal_radius_px of each crystal centre as crystal: region
+ * 3, tau infinite (never relaxes), beta undefined. Serial: a few discs. */
+static void ecm__sim_stamp_crystals(sim_ctx *c) {
+  const ecm_sim_params *p = c->p;
+  const double r = p->crystal_radius_px, r2 = r * r;
+  const int64_t rr = (int64_t)floor(r);
+  for (size_t k = 0; k < p->crystal_count; k++) {
+    int64_t Yc = (int64_t)c->cry_y[k] + c->oy, Xc = (int64_t)c->cry_x[k] + c->ox;
+    for (int64_t dy = -rr; dy <= rr; dy++)
+      for (int64_t dx = -rr; dx <= rr; dx++) {
+        int64_t Y = Yc + dy, X = Xc + dx;
+        if ((double)(dy * dy + dx * dx) > r2 || Y < 0 || X < 0 || Y >= (int64_t)c->cny ||
+            X >= (int64_t)c->cnx)
+          continue;
+        size_t i = (size_t)Y * c->cnx + (size_t)X;
+        if (!c->region[i]) continue; /* crystals are inside the sample */
+        c->region[i] = ECM__SIM_REGION_CRYSTAL;
+        c->tau_f[i] = INFINITY;
+        c->beta[i] = NAN;
+      }
+  }
+}
 
 static ecm_status ecm__sim_maps(sim_ctx *c, int nth) {
   const ecm_sim_params *p = c->p;
@@ -273,6 +306,7 @@ static ecm_status ecm__sim_maps(sim_ctx *c, int nth) {
     }
   free(g1);
   free(g2);
+  if (c->crystals) ecm__sim_stamp_crystals(c);
   return ECM_OK;
 }
 
@@ -372,6 +406,8 @@ void ecm_sim_result_free(ecm_sim_result *r) {
   ecm_stack_free(r->region);
   free(r->shift_x);
   free(r->shift_y);
+  free(r->crystal_x);
+  free(r->crystal_y);
   free(r);
 }
 
@@ -409,6 +445,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
   c.drift = p->drift_x_px != 0 || p->drift_y_px != 0 || p->drift_jitter_px > 0;
   c.blur = p->speckle_px > 0;
   c.domains = p->domain_size_px > 0 && p->shared_fraction > 0;
+  c.crystals = p->crystal_count > 0;
   c.sq1f = (float)sqrt(1.0 - p->shared_fraction);
   c.sqf = (float)sqrt(p->shared_fraction);
   ECM__TRY(ecm__fft_good_size_even(2 * c.N, &c.L));
@@ -431,6 +468,18 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
   ecm__sim_shifts(p, res->shift_x, res->shift_y);
   c.sx = res->shift_x;
   c.sy = res->shift_y;
+  if (c.crystals) {
+    res->crystal_x = malloc(p->crystal_count * sizeof(double));
+    res->crystal_y = malloc(p->crystal_count * sizeof(double));
+    if (!res->crystal_x || !res->crystal_y) {
+      st = ecm__status_set(ECM_ENOMEM, "cannot allocate the crystal centres");
+      goto fail;
+    }
+    ecm__sim_crystal_centres(p, c.sx, c.sy, res->crystal_y, res->crystal_x);
+    res->crystal_count = p->crystal_count;
+    c.cry_x = res->crystal_x;
+    c.cry_y = res->crystal_y;
+  }
 
   /* Canvas: every sample site a frame samples (with a margin for bilinear interpolation
    * when drifting), plus the blur kernel's reach. */
@@ -602,6 +651,21 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
             }
             continue;
           }
+          if (c.region[site] == ECM__SIM_REGION_CRYSTAL) {
+            float z[2];
+            ecm__sim_crystal_field(p->seed, (int64_t)Y - c.oy, (int64_t)(X0 + b) - c.ox, z);
+            float v = (float)(p->crystal_brightness *
+                              ((double)z[0] * z[0] + (double)z[1] * z[1] + c.b) * c.inv1b);
+            for (size_t t = 0; t < N; t++) {
+              if (c.blur) {
+                s->blk[2 * (t * ECM__SIM_BLOCK + b)] = z[0];
+                s->blk[2 * (t * ECM__SIM_BLOCK + b) + 1] = z[1];
+              } else {
+                s->blk[t * ECM__SIM_BLOCK + b] = v;
+              }
+            }
+            continue;
+          }
           ecm__sim_field(&c, s, site, (int64_t)Y - c.oy, (int64_t)(X0 + b) - c.ox);
           const float *w = s->w;
           if (c.blur) {
@@ -636,6 +700,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
     ecm__sim_prog_init(&g, run, "simulating: frames", at, w_frames / w_all, nt);
     const size_t cnx = c.cnx, cny = c.cny, rb = c.rb, nk = 2 * rb + 1;
     const float vac = (float)p->vacuum_level, bb = (float)c.b, i1b = (float)c.inv1b;
+    const float cgain = (float)p->crystal_brightness;
 #pragma omp parallel num_threads(nth)
     {
       sim_scratch *s = &scr[ecm__sim_tid()];
@@ -671,6 +736,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
                 im += c.hb[a] * s->ca[2 * j + 1];
               }
               s->fi[i] = ((re * re + im * im) * c.minv[i] + bb) * i1b;
+              if (c.region[i] == ECM__SIM_REGION_CRYSTAL) s->fi[i] *= cgain;
             }
           icanv = s->fi;
         } else {
@@ -745,6 +811,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
       size_t i = ((size_t)c.oy + y) * c.cnx + (size_t)c.ox + x, o = y * nx + x;
       int reg = c.region[i];
       res->region->data[o] = (float)reg;
+      /* crystals: tau_f = +inf, beta NaN (set in stage 1) */
       res->tau_s->data[o] = reg ? (float)(c.tau_f[i] * c.dt) : NAN;
       res->beta->data[o] = reg ? (float)c.beta[i] : NAN;
       res->contrast->data[o] = reg ? (float)p->contrast : NAN;
@@ -774,7 +841,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
         for (size_t x = 0; x < nx; x++) {
           size_t i = ((size_t)c.oy + y) * c.cnx + (size_t)c.ox + x;
           lab[y * nx + x] = c.label[i];
-          use[y * nx + x] = c.region[i] != 0;
+          use[y * nx + x] = c.region[i] == 1 || c.region[i] == 2; /* not vacuum, crystals */
         }
       st = ecm__sim_psame(lab, use, ny, nx, kmax, nth, ps, NULL);
       if (st == ECM_OK) res->xi_expected_px = 2.0 * ecm__sim_fit_exp(ps, kmax);

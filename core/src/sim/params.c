@@ -38,6 +38,9 @@ ecm_sim_params ecm_sim_default_params(void) {
   p.drift_x_px = 0.0;
   p.drift_y_px = 0.0;
   p.drift_jitter_px = 0.0;
+  p.crystal_count = 0;
+  p.crystal_radius_px = 3.0;
+  p.crystal_brightness = 3.0;
   return p;
 }
 
@@ -105,6 +108,12 @@ ecm_status ecm_sim_check_params(const ecm_sim_params *p) {
   ECM__TRY(ecm__sim_range("drift_x_px", p->drift_x_px, -1e4, 1e4, "px"));
   ECM__TRY(ecm__sim_range("drift_y_px", p->drift_y_px, -1e4, 1e4, "px"));
   ECM__TRY(ecm__sim_range("drift_jitter_px", p->drift_jitter_px, 0, 100, "px per frame"));
+  if (p->crystal_count > ECM__SIM_MAX_CRYSTALS)
+    return ecm__status_set(ECM_EINVAL, "crystal_count = %zu is outside its legal range [0, %d]",
+                           p->crystal_count, ECM__SIM_MAX_CRYSTALS);
+  ECM__TRY(ecm__sim_range("crystal_radius_px", p->crystal_radius_px, 0.5, 1e3, "px"));
+  ECM__TRY(ecm__sim_positive("crystal_brightness", p->crystal_brightness, 1e3,
+                             "(relative to the sample mean 1)"));
   return ECM_OK;
 }
 
@@ -158,6 +167,13 @@ ecm_status ecm_sim_params_json(const ecm_sim_params *p, char *buf, size_t cap) {
     ecm__sb_json_key(&sb, geo[i].key);
     ecm__sb_json_num(&sb, geo[i].v);
   }
+  /* only with crystals: the JSON (and so every file's provenance) without them is unchanged */
+  if (p->crystal_count > 0) {
+    ecm__sb_printf(&sb, ", \"crystal_count\": %zu, \"crystal_radius_px\": ", p->crystal_count);
+    ecm__sb_json_num(&sb, p->crystal_radius_px);
+    ecm__sb_puts(&sb, ", \"crystal_brightness\": ");
+    ecm__sb_json_num(&sb, p->crystal_brightness);
+  }
   ecm__sb_puts(&sb, "}");
   if (sb.failed) {
     ecm__sb_free(&sb);
@@ -192,4 +208,74 @@ int ecm__sim_region(const ecm_sim_params *p, double y, double x) {
   double half = 0.5 * ecm__sim_wire_width(p);
   if (!(d < half)) return 0;
   return d > half - p->surface_px ? 2 : 1;
+}
+
+/* ---- crystal centres ---- */
+
+/* Attempts per crystal with every condition, then with the centre in the sample only. */
+#define ECM__SIM_CRYSTAL_TRIES 256
+
+/* Whole-pixel range [*lo, *hi] of sample coordinates that stay at least r inside a side of
+ * n pixels in every frame (frame t shows sample site s at s + shift[t]); without the margin
+ * when that is empty, frame 0's field of view when even that is. */
+static void ecm__sim_crystal_window(size_t n, double r, const double *shift, size_t nt, double *lo,
+                                    double *hi) {
+  double mn = 0, mx = 0;
+  for (size_t t = 0; t < nt; t++) {
+    mn = fmin(mn, shift[t]);
+    mx = fmax(mx, shift[t]);
+  }
+  double last = (double)n - 1;
+  *lo = ceil(r - mn);
+  *hi = floor(last - r - mx);
+  if (*lo > *hi) {
+    *lo = ceil(-mn);
+    *hi = floor(last - mx);
+  }
+  if (*lo > *hi) {
+    *lo = 0;
+    *hi = last;
+  }
+}
+
+/* The disc of radius r about (y, x) lies in the sample (a nanowire: both points at distance
+ * r across the axis are inside). */
+static int ecm__sim_disc_in_sample(const ecm_sim_params *p, double y, double x, double r) {
+  if (p->geometry != ECM_SIM_NANOWIRE) return 1;
+  const double deg = 3.14159265358979323846 / 180.0;
+  double a = p->wire_angle_deg * deg, dy = r * cos(a), dx = r * sin(a);
+  return ecm__sim_region(p, y + dy, x + dx) != 0 && ecm__sim_region(p, y - dy, x - dx) != 0;
+}
+
+void ecm__sim_crystal_centres(const ecm_sim_params *p, const double *sx, const double *sy,
+                              double *cy, double *cx) {
+  const double r = p->crystal_radius_px, dmin2 = 4 * r * r;
+  double ylo, yhi, xlo, xhi;
+  ecm__sim_crystal_window(p->ny, r, sy, p->nt, &ylo, &yhi);
+  ecm__sim_crystal_window(p->nx, r, sx, p->nt, &xlo, &xhi);
+  ecm__sim_rng g;
+  ecm__sim_rng_seed(&g, p->seed, ECM__SIM_STREAM_CRYSTAL, 0, 0);
+  for (size_t k = 0; k < p->crystal_count; k++) {
+    /* fallback: the site nearest the centre of frame 0 (on a nanowire's axis) */
+    double by = floor(0.5 * (double)p->ny), bx = floor(0.5 * (double)p->nx);
+    int placed = 0;
+    for (int a = 0; a < 2 * ECM__SIM_CRYSTAL_TRIES && !placed; a++) {
+      int strict = a < ECM__SIM_CRYSTAL_TRIES;
+      double y = fmin(ylo + floor(ecm__sim_uniform(&g) * (yhi - ylo + 1)), yhi);
+      double x = fmin(xlo + floor(ecm__sim_uniform(&g) * (xhi - xlo + 1)), xhi);
+      if (!ecm__sim_region(p, y, x)) continue;
+      if (strict) {
+        if (!ecm__sim_disc_in_sample(p, y, x, r)) continue;
+        int clash = 0;
+        for (size_t j = 0; j < k && !clash; j++)
+          clash = (y - cy[j]) * (y - cy[j]) + (x - cx[j]) * (x - cx[j]) <= dmin2;
+        if (clash) continue;
+      }
+      by = y;
+      bx = x;
+      placed = 1;
+    }
+    cy[k] = by;
+    cx[k] = bx;
+  }
 }

@@ -25,7 +25,9 @@ enum {
   ECM__SIM_STREAM_DOMAIN_SEEDS = 4, /* Poisson seed points of the domain tessellation */
   ECM__SIM_STREAM_DOMAIN_FIELD = 5, /* per-domain shared innovations S */
   ECM__SIM_STREAM_POISSON = 6,      /* counting noise */
-  ECM__SIM_STREAM_DRIFT = 7         /* drift random walk */
+  ECM__SIM_STREAM_DRIFT = 7,        /* drift random walk */
+  ECM__SIM_STREAM_CRYSTAL = 8,      /* crystal centres */
+  ECM__SIM_STREAM_CRYSTAL_FIELD = 9 /* per-site static field of a crystal */
 };
 
 typedef struct ecm__sim_rng {
@@ -138,5 +140,18 @@ int ecm__sim_region(const ecm_sim_params *p, double y, double x);
 
 /* Wire width actually used (resolves 0 = 0.6 nx). */
 double ecm__sim_wire_width(const ecm_sim_params *p);
+
+/* Region code of a crystal site, and the most crystals (docs/simulator.md §8). */
+#define ECM__SIM_REGION_CRYSTAL 3
+#define ECM__SIM_MAX_CRYSTALS 1000
+
+/* Centres (cy[k], cx[k]), k < p->crystal_count, of the crystals in sample coordinates
+ * (whole pixels), drawn from stream (seed, CRYSTAL, 0, 0): uniform over the sample sites at
+ * least crystal_radius_px inside the part of the sample that every frame of the drift
+ * (sx, sy: nt shifts) shows, without overlap and with the whole disc in the sample where
+ * possible, relaxing those conditions in turn when they cannot be met. Depends only on the
+ * parameters and the shifts. */
+void ecm__sim_crystal_centres(const ecm_sim_params *p, const double *sx, const double *sy,
+                              double *cy, double *cx);
 
 #endif

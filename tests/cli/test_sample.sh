@@ -6,7 +6,7 @@
 SAMPLES=$(cd "$DATA/../../samples" && pwd)
 expect_rc 0 -- "$ECM" simulate darkfield -o darkfield_small --nframes 1000 --width 48 --height 48 \
   --dt 0.5 --pixel-size 0.5 --tau 10 --tau-sigma 0.5 --beta-min 0.5 --beta-max 1 \
-  --contrast 0.3 --map-corr 3 --dose 200 --type u16 --drift-x 2 --drift-y -1 --seed 2026 -q
+  --contrast 0.3 --map-corr 3 --speckle 2.5 --crystals 2 --dose 200 --type u16 --drift-x 2 --drift-y -1 --seed 2026 -q
 for f in darkfield_small_true_tau.tif darkfield_small_true_beta.tif darkfield_small_true_A.tif \
          darkfield_small_regions.tif darkfield_small_shifts.csv; do
   cmp -s "$f" "$SAMPLES/$f" && ok || fail "$f differs from samples/$f: regenerate the sample"

@@ -14,7 +14,7 @@ step "1. what the sample holds"
 "$ecm" info "$sample" -o out/frame_means.csv --force
 
 step "2. drift correction (phase correlation against the running mean, whole-pixel shifts)"
-"$ecm" align "$sample" -o out/sample --reference running --force
+"$ecm" align "$sample" -o out/sample --force
 
 step "3. per-pixel g2 and KWW fits: tau, beta, A maps and their statistics"
 "$ecm" map out/sample_aligned.tif -o out/sample --force

@@ -27,7 +27,7 @@ const cli_command cli_cmd_align = {
 
 static int run_align(int argc, char **argv) {
   cli_common c = {0};
-  const char *reference = "frame", *window = "tukey", *apply = "whole";
+  const char *reference = "running", *window = "tukey", *apply = "whole";
   size_t ref_frame = 1, ref_count = 10, block = 16, upsample = 20;
   double max_shift = 0, reg = 10;
   int no_stack = 0;
@@ -38,7 +38,7 @@ static int run_align(int argc, char **argv) {
   ref_count = ap.ref_count;
   cli_opt opts[] = {
       CLI_OPT_OUTPUT(c, "PREFIX", "output prefix (required)"),
-      {"reference", 0, CLI_STRING, &reference, "frame|mean|running", NULL, "frame",
+      {"reference", 0, CLI_STRING, &reference, "frame|mean|running", NULL, "running",
        "register against one frame, the mean of the first K frames, or the running aligned mean", 0, CLI_NO_RANGE},
       {"ref-frame", 0, CLI_SIZE, &ref_frame, "N", "frame", "1", "the reference frame, 1-based", 0, 1, 1e9},
       {"ref-count", 0, CLI_SIZE, &ref_count, "K", "frames", "10", "frames averaged by --reference mean", 0, 1, 1e9},

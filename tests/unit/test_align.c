@@ -214,7 +214,7 @@ static void test_params(void **state) {
   assert_int_equal(ecm_align_check_params(&p), ECM_OK);
   assert_int_equal(p.upsample, 20);
   assert_int_equal(p.apply, ECM_ALIGN_APPLY_WHOLE);
-  assert_int_equal(p.reference, ECM_ALIGN_REF_FRAME);
+  assert_int_equal(p.reference, ECM_ALIGN_REF_RUNNING);
   ecm_align_params q = p;
   q.upsample = 0;
   assert_int_equal(ecm_align_check_params(&q), ECM_EINVAL);
@@ -263,7 +263,7 @@ static void test_params(void **state) {
 
   char buf[512];
   assert_int_equal(ecm_align_params_json(&p, buf, sizeof buf), ECM_OK);
-  assert_non_null(strstr(buf, "\"reference\": \"frame\""));
+  assert_non_null(strstr(buf, "\"reference\": \"running\""));
   assert_non_null(strstr(buf, "\"upsample\": 20"));
   assert_non_null(strstr(buf, "\"apply\": \"whole\""));
   assert_int_equal(ecm_align_params_json(&p, buf, 10), ECM_EOVERFLOW);
@@ -752,6 +752,7 @@ static void test_bad_frames(void **state) {
   /* the chosen reference frame unusable: a clear error; the running mean starts later */
   ecm_align_params p = ecm_align_default_params();
   ecm_align_result *r = NULL;
+  p.reference = ECM_ALIGN_REF_FRAME;
   p.ref_frame = 5;
   assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_ENODATA);
   assert_non_null(strstr(ecm_errmsg(), "reference frame 5"));

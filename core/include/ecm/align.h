@@ -62,7 +62,8 @@ typedef enum ecm_align_state {
 } ecm_align_state;
 
 typedef struct ecm_align_params {
-  ecm_align_ref reference;    /* default ECM_ALIGN_REF_FRAME */
+  ecm_align_ref reference;    /* default ECM_ALIGN_REF_RUNNING: the mean keeps the static
+                                 features and averages the relaxing speckle away */
   size_t ref_frame;           /* REF_FRAME: 0-based index of the reference frame (default 0) */
   size_t ref_count;           /* REF_MEAN: K >= 1, the first K usable frames are averaged
                                  (default 10; fewer when the stack has fewer) */

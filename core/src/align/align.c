@@ -31,7 +31,7 @@ static int ecm__align_tid(void) {
 ecm_align_params ecm_align_default_params(void) {
   ecm_align_params p;
   memset(&p, 0, sizeof p);
-  p.reference = ECM_ALIGN_REF_FRAME;
+  p.reference = ECM_ALIGN_REF_RUNNING;
   p.ref_frame = 0;
   p.ref_count = 10;
   p.running_block = 16;

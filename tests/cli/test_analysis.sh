@@ -59,4 +59,27 @@ ls mm_* >/dev/null 2>&1 && fail "failed map left files" || ok
 # Too short a series warns.
 expect_rc 0 -- "$ECM" map r.tif -o short --frames 1:60
 expect_grep 'series is only' err.txt
+
+# Time evolution: halves, sliding windows (a stack), scatter.
+expect_rc 0 -- "$ECM" map r.tif -o ev --split --window 200 --step 100 -q
+for f in ev_half1_tau.tif ev_half2_tau.tif ev_half1_beta.tif ev_half2_beta.tif ev_windows_tau.tif \
+         ev_windows_beta.tif ev_windows_A.tif ev_windows.csv ev_scatter.csv; do
+  [ -s "$f" ] && ok || fail "missing $f"
+done
+expect_eq windows "$(json_get ev_summary.json "j['windows']['count']")" 9
+expect_eq wframes "$("$ECM" info ev_windows_tau.tif --json | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["frames"], j["frame_interval_s"])')" "9 100"
+expect_eq csv_rows "$(wc -l < ev_windows.csv)" 10
+expect_close halves_ratio "$(json_get ev_summary.json "j['split']['ratio_median']")" 1 0.3
+expect_rc 2 -- "$ECM" map r.tif -o ev2 --step 10
+
+# Surface layer of a nanowire: tau 10x faster within 4 px of the edge.
+expect_rc 0 -- "$ECM" simulate darkfield -o wire --geometry nanowire --nframes 1500 --width 48 \
+  --height 48 --dt 0.5 --tau 10 --tau-sigma 0.3 --surface 4 --surface-speedup 10 --wire-width 30 --seed 3 -q
+expect_rc 0 -- "$ECM" map wire.tif -o wm --surface 3 --surface-gap 2 -q
+expect_close ratio "$(json_get wm_summary.json "j['surface']['bulk_over_surface_tau']")" 10 0.35
+expect_close thickness "$(json_get wm_summary.json "j['surface']['thickness_px']")" 4 0.25
+[ -s wm_depth.tif ] && [ -s wm_surface_profile.csv ] && ok || fail "surface outputs missing"
+# No sample above the threshold: the analysis is skipped with a note, the maps still written.
+expect_rc 0 -- "$ECM" map r.tif -o film --surface 3 --threshold 1e9
+expect_grep 'no surface analysis' err.txt
 finish

@@ -54,7 +54,8 @@ static void test_uniform_truth(void **state) {
   assert_int_equal(ecm_relax_map(&v, NULL, &p, NULL, &m), ECM_OK);
   assert_string_equal(m->time_unit, "s");
   size_t npix = 24 * 24, nc = 0;
-  double *lt = malloc(npix * sizeof *lt), *b = malloc(npix * sizeof *b), *a = malloc(npix * sizeof *a);
+  double *lt = malloc(npix * sizeof *lt), *b = malloc(npix * sizeof *b),
+         *a = malloc(npix * sizeof *a);
   double chi = 0;
   for (size_t i = 0; i < npix; i++)
     if (m->status[i] == ECM_RELAX_CONVERGED) {
@@ -67,9 +68,10 @@ static void test_uniform_truth(void **state) {
   double med_lt = median(lt, nc), med_b = median(b, nc), med_a = median(a, nc);
   for (size_t i = 0; i < nc; i++) lt[i] = fabs(lt[i]);
   double med_abs = median(lt, nc);
-  print_message("converged %zu/%zu, median tau ratio %.3f, median |ln ratio| %.3f, median beta "
-                "%.3f, median A %.3f, mean chi2_red %.2f\n",
-                nc, npix, exp(med_lt), med_abs, med_b, med_a, chi / (double)nc);
+  print_message(
+      "converged %zu/%zu, median tau ratio %.3f, median |ln ratio| %.3f, median beta "
+      "%.3f, median A %.3f, mean chi2_red %.2f\n",
+      nc, npix, exp(med_lt), med_abs, med_b, med_a, chi / (double)nc);
   assert_true(nc > 0.97 * npix);
   /* Measured (docs/map.md): per-pixel fits of a 150-tau series underestimate tau by ~11 %
    * and overestimate beta by ~0.1 (finite-length bias of Eq. 4 plus the nonlinear fit of
@@ -82,7 +84,8 @@ static void test_uniform_truth(void **state) {
   assert_int_equal(ecm_relax_summarize(m, NULL, &p, &s), ECM_OK);
   assert_int_equal(s.n_pixels, npix);
   assert_int_equal(s.ens_fit.state, ECM_KWW_CONVERGED);
-  print_message("ensemble fit tau %.3f beta %.3f A %.3f\n", s.ens_fit.tau, s.ens_fit.beta, s.ens_fit.A);
+  print_message("ensemble fit tau %.3f beta %.3f A %.3f\n", s.ens_fit.tau, s.ens_fit.beta,
+                s.ens_fit.A);
   assert_true(fabs(s.ens_fit.tau / 10.0 - 1) < 0.1);
   assert_true(fabs(s.ens_fit.beta - 0.7) < 0.08);
   assert_true(s.series_over_tau > 100 && s.series_over_tau < 200);
@@ -106,8 +109,8 @@ static void test_degenerate_and_threads(void **state) {
   ecm_stack *s = sim->stack;
   size_t npix = 144;
   for (size_t t = 0; t < s->nt; t++) {
-    s->data[t * npix + 0] = 0;          /* dark */
-    s->data[t * npix + 1] = 4.0f;       /* constant */
+    s->data[t * npix + 0] = 0;                             /* dark */
+    s->data[t * npix + 1] = 4.0f;                          /* constant */
     s->data[t * npix + 2] = 1.0f + (float)(t % 2) * 1e-3f; /* flickers, never decorrelates */
   }
   s->data[77 * npix + 3] = NAN;
@@ -148,8 +151,69 @@ static void test_degenerate_and_threads(void **state) {
   ecm_sim_result_free(sim);
 }
 
+/* Static crystalline inclusions (truth tau = +inf, region 3) never decorrelate: their
+ * pixels get ECM_RELAX_NO_DECAY by the flatness test (docs/map.md; >= 95 %), while the dynamic
+ * pixels still converge. With the test disabled the crystals come out as fits of noise. */
+static void test_no_decay_crystals(void **state) {
+  (void)state;
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = 1000;
+  sp.ny = sp.nx = 48;
+  sp.frame_interval_s = 0.5;
+  sp.tau_median_s = 5.0;
+  sp.dose = 20;
+  sp.crystal_count = 4;
+  sp.crystal_radius_px = 5;
+  sp.seed = 21;
+  ecm_sim_result *sim = NULL;
+  assert_int_equal(ecm_sim_darkfield(&sp, NULL, &sim), ECM_OK);
+  ecm_view v = ecm_stack_view(sim->stack);
+  ecm_relax_params p = ecm_relax_default_params();
+  ecm_relax_maps *m = NULL, *off = NULL;
+  assert_int_equal(ecm_relax_map(&v, NULL, &p, NULL, &m), ECM_OK);
+  p.no_decay_dchi2 = 0;
+  assert_int_equal(ecm_relax_map(&v, NULL, &p, NULL, &off), ECM_OK);
+  size_t npix = 48 * 48, n_cry = 0, cry_nd = 0, cry_nd_off = 0, n_dyn = 0, dyn_ok = 0;
+  const float *reg = sim->region->data;
+  for (size_t i = 0; i < npix; i++) {
+    size_t y = i / 48, x = i % 48;
+    if (reg[i] == 3) {
+      /* interior: the whole 3x3 neighbourhood is crystal */
+      int interior = y > 0 && x > 0 && y < 47 && x < 47;
+      for (int dy = -1; interior && dy <= 1; dy++)
+        for (int dx = -1; dx <= 1; dx++) interior &= reg[(y + dy) * 48 + x + dx] == 3;
+      if (!interior) continue;
+      n_cry++;
+      cry_nd += m->status[i] == ECM_RELAX_NO_DECAY;
+      cry_nd_off += off->status[i] == ECM_RELAX_NO_DECAY;
+      if (m->status[i] == ECM_RELAX_NO_DECAY) assert_true(isnan(m->A[i]) && isnan(m->beta[i]));
+    } else if (reg[i] == 1) {
+      n_dyn++;
+      dyn_ok += m->status[i] == ECM_RELAX_CONVERGED;
+    }
+  }
+  print_message(
+      "crystal interior %zu: no-decay %zu (test off: %zu); dynamic %zu: converged "
+      "%zu\n",
+      n_cry, cry_nd, cry_nd_off, n_dyn, dyn_ok);
+  assert_true(n_cry > 40);
+  /* no_decay_dchi2 = 6 is the 95 % point of chi2 with 2 degrees of freedom: a few crystal
+   * pixels in a hundred may pass as (near-zero-contrast) fits. */
+  assert_true((double)cry_nd >= 0.95 * (double)n_cry);
+  assert_true(cry_nd_off < n_cry / 2); /* the test, not the fit, finds them */
+  assert_true((double)dyn_ok >= 0.95 * (double)n_dyn);
+  p.no_decay_dchi2 = -1;
+  ecm_relax_maps *bad = NULL;
+  assert_int_equal(ecm_relax_map(&v, NULL, &p, NULL, &bad), ECM_EINVAL);
+  assert_null(bad);
+  ecm_relax_maps_free(m);
+  ecm_relax_maps_free(off);
+  ecm_sim_result_free(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_uniform_truth),
-                                     cmocka_unit_test(test_degenerate_and_threads)};
+                                     cmocka_unit_test(test_degenerate_and_threads),
+                                     cmocka_unit_test(test_no_decay_crystals)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

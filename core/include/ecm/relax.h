@@ -29,7 +29,10 @@ typedef enum ecm_relax_status {
   ECM_RELAX_SINGULAR = 2,
   ECM_RELAX_BAD_FIT_INPUT = 3,
   ECM_RELAX_MASKED = 4,
-  ECM_RELAX_NO_DECAY = 5,   /* never decorrelates within the series (static, crystalline) */
+  ECM_RELAX_NO_DECAY = 5,   /* never decorrelates within the series (static, crystalline):
+                               the fitted model keeps its correlation (kww.min_decay; tau a
+                               lower limit) or the curve is flat within its errors
+                               (no_decay_dchi2; tau NaN) */
   ECM_RELAX_DARK = 6,       /* zero (or non-positive) mean intensity */
   ECM_RELAX_CONSTANT = 7,   /* intensity never changes */
   ECM_RELAX_NONFINITE = 8   /* NaN or infinity in the series */
@@ -45,6 +48,12 @@ typedef struct ecm_relax_params {
   size_t max_lag;           /* largest lag, frames; 0 = half the series (default 0) */
   int weighted;             /* weight fits by the per-bin standard errors (default 1) */
   ecm_kww_params kww;       /* fit settings; times in seconds (frames when uncalibrated) */
+  double no_decay_dchi2;    /* flatness test (docs/map.md, "No-decay pixels"): a pixel whose
+                               fit improves chi2 over the best constant g2 by less than this,
+                               with the ecm_kww_g2_sigma errors in the window, is
+                               ECM_RELAX_NO_DECAY (tau NaN): no significant decorrelation.
+                               >= 0, 0 disables (default 6, the 95 % point of chi2 with
+                               2 degrees of freedom) */
 } ecm_relax_params;
 
 ecm_relax_params ecm_relax_default_params(void);
@@ -94,6 +103,125 @@ typedef struct ecm_relax_summary {
 ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
                                const ecm_relax_params *p, ecm_relax_summary *out);
 void ecm_relax_summary_clear(ecm_relax_summary *s);
+
+/* ---- time-windowed maps ---- */
+/* Maps of parts of the series: the first and second half (do domains persist?), sliding
+ * windows (how do they evolve? Zhang et al. 2018, Supp. Movie 3) and the beta-tau scatter.
+ * Every map here is exactly ecm_relax_map of a frame-range sub-view (ecm_view_sub), so a
+ * window's values carry the finite-length bias of its own length (docs/map.md): compare
+ * windows of equal length only. Equations: docs/map.md, "Time evolution". */
+
+/* Comparison of two tau maps of the same field of view (e.g. the two halves), over the pixels
+ * converged in both (and inside the region). With d = ln tau2 - ln tau1 per pixel: */
+typedef struct ecm_relax_compare_stats {
+  size_t n_both;              /* pixels converged in both maps (inside the region) */
+  double pearson_lntau;       /* Pearson r of (ln tau1, ln tau2); NaN when n_both < 3 or a map
+                                 is uniform */
+  double pearson_lo;          /* 95 % interval of r by Fisher's z: */
+  double pearson_hi;          /* tanh(atanh r -+ 1.96 / sqrt(n_both - 3)) */
+  double pearson_null_sd;     /* 1/sqrt(n_both - 1): the scatter of r between two maps that share
+                                 nothing, for independent pixels (spatially correlated maps
+                                 scatter more) */
+  double spearman_tau;        /* Spearman rank correlation of tau1 and tau2 (ties: mean ranks) */
+  double pearson_beta;        /* Pearson r of (beta1, beta2) */
+  double ratio_median;        /* median of tau2 / tau1 */
+  double lnratio_sd;          /* sd of d (n - 1), the observed scatter of ln(tau2/tau1) */
+  double lnratio_sd_robust;   /* 1.4826 * median |d - median d|: the same for a normal d,
+                                 insensitive to the few wild fits */
+  double lnratio_sd_expected; /* scatter of d expected from the fits' own standard errors
+                                 for the typical pixel: sqrt(median over pixels of
+                                 (tau_err1/tau1)^2 + (tau_err2/tau2)^2); NaN when no pixel
+                                 has both errors */
+  double lntau_sd[2];         /* spatial sd of ln tau in each map over the same pixels */
+  double tau_med[2];          /* exp(mean ln tau) of each map over the same pixels */
+} ecm_relax_compare_stats;
+
+/* Compare the tau (and beta) maps a and b pixel by pixel (equations in docs/map.md).
+ * `region` (ny*nx flags, NULL = all) restricts the pixels. Statistics that cannot be formed
+ * (too few pixels) are NaN; that is not an error. Reentrant. Errors: ECM_EINVAL (NULL a, b or
+ * out), ECM_ESIZE (a and b differ in size), ECM_ENOMEM. */
+ecm_status ecm_relax_compare(const ecm_relax_maps *a, const ecm_relax_maps *b,
+                             const uint8_t *region, ecm_relax_compare_stats *out);
+
+/* Maps of the first and the second half of a series of N frames: frames [0, h) and [h, 2h)
+ * with h = floor(N/2) (an odd last frame is dropped, so both halves have the same length and
+ * the same bias), and their comparison. */
+typedef struct ecm_relax_halves {
+  ecm_relax_maps *half[2];       /* owned; as ecm_relax_map of each half */
+  size_t first[2];               /* first frame of each half, 0-based in the input view */
+  size_t nt;                     /* frames per half (h) */
+  ecm_relax_compare_stats stats; /* ecm_relax_compare(half[0], half[1], NULL) */
+} ecm_relax_halves;
+
+/* Compute both halves' maps (ecm_relax_map with `mask` and `p`) and their comparison.
+ * Progress stage "split": the first half runs from 0 to 0.5, the second from 0.5 to 1.
+ * Cancellable (ECM_ECANCELED, *out NULL, nothing leaked); run->memory_budget covers both
+ * halves together. Errors: those of ecm_relax_map (detail prefixed by the half), ECM_ENODATA
+ * when N < 6 (a half needs 3 frames). *out is NULL on any error; free with
+ * ecm_relax_halves_free (accepts NULL). */
+ecm_status ecm_relax_split(const ecm_view *stack, const ecm_mask *mask, const ecm_relax_params *p,
+                           const ecm_run *run, ecm_relax_halves **out);
+void ecm_relax_halves_free(ecm_relax_halves *h);
+
+/* Per-window summary over the non-masked pixels of that window's maps. */
+typedef struct ecm_relax_window_summary {
+  size_t n_pixels, n_converged;    /* non-masked pixels; converged ones among them */
+  double converged_fraction;       /* n_converged / n_pixels (NaN when n_pixels = 0) */
+  double tau_med;                  /* log-normal median exp(mean ln tau) of converged pixels
+                                      (time unit; the single value when 1, NaN when none) */
+  double tau_sigma;                /* sd of ln tau (ML, as ecm_stats_lognormal_fit; NaN < 2) */
+  double beta_mean;                /* mean beta of converged pixels (NaN when none) */
+  size_t count[ECM_RELAX_NSTATUS]; /* pixels per status */
+} ecm_relax_window_summary;
+
+/* Sliding-window maps: window w covers frames [w S, w S + W) of the input view,
+ * w = 0 .. n_windows - 1 with n_windows = floor((N - W) / S) + 1 (trailing frames that do not
+ * fill a window are not analysed). Planes are frame-major like a stack: value (w, y, x) is at
+ * [(w * ny + y) * nx + x]. */
+typedef struct ecm_relax_window_maps {
+  size_t n_windows, ny, nx;
+  size_t length, step;   /* W and S, frames */
+  float *tau, *beta, *A; /* n_windows * ny * nx, owned; as ecm_relax_maps (NaN unless
+                            converged; tau of no-decay pixels is their lower limit) */
+  uint8_t *status;       /* n_windows * ny * nx ecm_relax_status codes */
+  size_t *first_frame;   /* n_windows: w S, 0-based in the input view */
+  double *t_start;       /* n_windows: first_frame * dt (time unit) */
+  double *t_center;      /* n_windows: (first_frame + (W - 1) / 2) * dt, the mid-time of the
+                            window's frame time stamps */
+  ecm_relax_window_summary *summary; /* n_windows */
+  double dt;                         /* frame interval in the time unit (1 when uncalibrated) */
+  char time_unit[8];                 /* "s" or "frame", as ecm_relax_maps */
+  ecm_calib calib;                   /* the input's calibration */
+} ecm_relax_window_maps;
+
+/* Compute the maps of every window (ecm_relax_map of ecm_view_sub(stack, w S, W), same
+ * `mask` and `p`; bit-identical to calling it yourself) and their summaries. Progress stage
+ * "windows": window w spans [w, w + 1) / n_windows of the fraction; cancellable
+ * (ECM_ECANCELED, *out NULL, nothing leaked). Memory: the n_windows result planes
+ * (13 bytes per pixel and window) are checked against run->memory_budget before anything is
+ * allocated, and each window's working memory against what the budget has left. Errors:
+ * ECM_EINVAL (NULL argument, length < 3, length > N, step = 0), ECM_ENODATA (N < 3),
+ * ECM_EOVERFLOW (n_windows * ny * nx), ECM_ENOMEM, ECM_ECANCELED, and those of ecm_relax_map
+ * (detail prefixed by the window). *out is NULL on any error. */
+ecm_status ecm_relax_windows(const ecm_view *stack, const ecm_mask *mask, const ecm_relax_params *p,
+                             size_t length, size_t step, const ecm_run *run,
+                             ecm_relax_window_maps **out);
+void ecm_relax_window_maps_free(ecm_relax_window_maps *w);
+
+/* A plane of w (w->tau, w->beta, w->A; any float pointer to n_windows * ny * nx values) as a
+ * stack view ready for ecm_io_write_stack: n_windows frames, the input's pixel size, frame
+ * interval step * dt in seconds when the input is time-calibrated (else step, unit "frame",
+ * which the writer leaves out). The view borrows `plane`. */
+ecm_view ecm_relax_window_view(const ecm_relax_window_maps *w, const float *plane);
+
+/* beta-tau scatter: copy (tau, beta) of the converged pixels of m inside `region` (ny*nx
+ * flags, NULL = all) in row-major order into the caller's tau[cap] and beta[cap]; *n gets
+ * the number of such pixels. Pass tau = beta = NULL and cap = 0 to count them only.
+ * *r_lntau_beta (may be NULL) gets the Pearson correlation of ln tau and beta over them (NaN
+ * when fewer than 3 or either is constant). Reentrant. Errors: ECM_EINVAL (NULL m or n, NULL
+ * arrays with cap > 0), ECM_ESIZE (cap smaller than the count; *n then holds the count). */
+ecm_status ecm_relax_scatter(const ecm_relax_maps *m, const uint8_t *region, double *tau,
+                             double *beta, size_t cap, size_t *n, double *r_lntau_beta);
 
 #ifdef __cplusplus
 }

@@ -10,13 +10,14 @@
 #endif
 
 #include "g2/g2_internal.h"
+#include "kww/kww_internal.h"
 #include "stack/run_internal.h"
 #include "status/status_internal.h"
 
 const char *ecm_relax_status_name(ecm_relax_status s) {
-  static const char *const names[ECM_RELAX_NSTATUS] = {
-      "converged", "max-iter", "singular", "bad-input", "masked",
-      "no-decay",  "dark",     "constant", "non-finite"};
+  static const char *const names[ECM_RELAX_NSTATUS] = {"converged", "max-iter", "singular",
+                                                       "bad-input", "masked",   "no-decay",
+                                                       "dark",      "constant", "non-finite"};
   return (unsigned)s < ECM_RELAX_NSTATUS ? names[s] : "unknown";
 }
 
@@ -27,6 +28,7 @@ ecm_relax_params ecm_relax_default_params(void) {
   p.max_lag = 0;
   p.weighted = 1;
   p.kww = ecm_kww_default_params();
+  p.no_decay_dchi2 = 6;
   return p;
 }
 
@@ -48,66 +50,260 @@ void ecm_relax_maps_free(ecm_relax_maps *m) {
 
 static ecm_relax_status from_g2_state(ecm_g2_state s) {
   switch (s) {
-    case ECM_G2_ZERO: return ECM_RELAX_DARK;
-    case ECM_G2_CONSTANT: return ECM_RELAX_CONSTANT;
-    case ECM_G2_NONFINITE: return ECM_RELAX_NONFINITE;
-    case ECM_G2_MASKED: return ECM_RELAX_MASKED;
-    default: return ECM_RELAX_CONVERGED;
+    case ECM_G2_ZERO:
+      return ECM_RELAX_DARK;
+    case ECM_G2_CONSTANT:
+      return ECM_RELAX_CONSTANT;
+    case ECM_G2_NONFINITE:
+      return ECM_RELAX_NONFINITE;
+    case ECM_G2_MASKED:
+      return ECM_RELAX_MASKED;
+    default:
+      return ECM_RELAX_CONVERGED;
   }
 }
 
+/* Pixels of one row handled together: their series are gathered frame by frame
+ * (ECM__RELAX_GATHER contiguous floats per frame, instead of one float per frame stride, which
+ * costs a cache and a TLB miss per value), and the mean, variance and prefix sums run
+ * vectorised across groups of ECM__RELAX_TILE lanes. */
+#define ECM__RELAX_GATHER 64
+#define ECM__RELAX_TILE 16
+/* Frames ahead that the gather prefetches. */
+#define ECM__RELAX_PREFETCH 16
+
+/* What every thread shares: read-only after setup. */
+typedef struct map_ctx {
+  const ecm_view *v;
+  const ecm_mask *mask;
+  const ecm_relax_params *p;
+  const ecm_g2_bins *bins;
+  const ecm__fft_plan *fwd, *bwd;
+  size_t len;         /* FFT length >= n + max_lag */
+  ecm__kww_setup kww; /* fit setup */
+  size_t i0, nw;      /* fit window: bins i0 .. i0 + nw - 1 */
+  double *lnt;        /* nw log delays */
+  ecm_relax_maps *m;
+} map_ctx;
+
 typedef struct thread_scratch {
-  ecm__g2_fft_scratch fft;
-  float *series;
-  double *lags, *g2b, *sig;
+  float *tile;    /* n x ECM__RELAX_GATHER, frame-major */
+  double *prefix; /* (n + 1) x T: prefix[i][b] = sum_{j<i} (x_b(j) - mean_b) */
+  float *real;    /* len (FFT) */
+  float *spec;    /* len/2 + 1 complex (FFT) */
+  double *lags;   /* max_lag + 1 per-lag g2 */
+  double *g2b, *sig, *w, *work;
 } thread_scratch;
 
 static void scratch_free(thread_scratch *s) {
-  ecm__g2_fft_scratch_free(&s->fft);
-  free(s->series);
+  free(s->tile);
+  free(s->prefix);
+  ecm__fft_free(s->real);
+  ecm__fft_free(s->spec);
   free(s->lags);
   free(s->g2b);
   free(s->sig);
+  free(s->w);
+  free(s->work);
 }
 
-static void one_pixel(const ecm_view *v, const ecm_mask *mask, const ecm_relax_params *p,
-                      const ecm_g2_bins *bins, ecm_relax_maps *m, thread_scratch *s, size_t y,
-                      size_t x) {
-  size_t idx = y * v->nx + x, nb = bins->nbins, n = v->nt;
-  float *g2row = m->g2 + idx * nb;
-  ecm_relax_status status;
-  ecm_kww_result r;
-  memset(&r, 0, sizeof r);
-  if (mask && !mask->inside[idx]) {
-    status = ECM_RELAX_MASKED;
-  } else {
-    for (size_t i = 0; i < n; i++) s->series[i] = ecm_view_at(v, i, y, x);
-    ecm_g2_state gs = ecm__g2_fft_lags(&s->fft, s->series, 1, n, bins->max_lag, s->lags);
-    status = from_g2_state(gs);
-    if (gs == ECM_G2_OK) {
-      ecm_g2_bin_curve(bins, s->lags, s->g2b);
-      const double *sig = NULL;
-      if (p->weighted &&
-          ecm_kww_g2_sigma(s->lags, bins->max_lag + 1, n, bins->edges, nb, s->sig) == ECM_OK)
-        sig = s->sig;
-      if (ecm_kww_fit(&p->kww, m->t, s->g2b, sig, nb, &r) == ECM_OK)
-        status = (ecm_relax_status)r.state;
-      else
-        status = ECM_RELAX_BAD_FIT_INPUT;
-      for (size_t k = 0; k < nb; k++) g2row[k] = (float)s->g2b[k];
+static int scratch_init(thread_scratch *s, const map_ctx *c) {
+  size_t n = c->v->nt, T = ECM__RELAX_TILE, nb = c->bins->nbins;
+  memset(s, 0, sizeof *s);
+  s->tile = malloc(n * ECM__RELAX_GATHER * sizeof *s->tile);
+  s->prefix = malloc((n + 1) * T * sizeof *s->prefix);
+  s->real = ecm__fft_alloc(c->len * sizeof(float));
+  s->spec = ecm__fft_alloc((c->len / 2 + 1) * 2 * sizeof(float));
+  s->lags = malloc((c->bins->max_lag + 1) * sizeof *s->lags);
+  s->g2b = malloc(nb * sizeof *s->g2b);
+  s->sig = malloc(nb * sizeof *s->sig);
+  s->w = malloc(nb * sizeof *s->w);
+  s->work = malloc(ECM__KWW_LM_WORK(nb) * sizeof *s->work);
+  return s->tile && s->prefix && s->real && s->spec && s->lags && s->g2b && s->sig && s->w &&
+         s->work;
+}
+
+/* Copy frames 0..n-1 of pixels (y, x0 .. x0+cnt-1) into tile[i * G + b], G =
+ * ECM__RELAX_GATHER, lanes cnt..G-1 zero. */
+static void gather(const ecm_view *v, size_t y, size_t x0, size_t cnt, float *restrict tile) {
+  enum { G = ECM__RELAX_GATHER };
+  size_t n = v->nt;
+  if (v->sx == 1 && cnt == G) {
+    const float *base = v->data + (ptrdiff_t)y * v->sy + (ptrdiff_t)x0;
+    for (size_t i = 0; i < n; i++) {
+      const float *src = base + (ptrdiff_t)i * v->st;
+#if defined(__GNUC__)
+      if (i + ECM__RELAX_PREFETCH < n) {
+        const float *ahead = src + (ptrdiff_t)ECM__RELAX_PREFETCH * v->st;
+        for (size_t b = 0; b < G; b += 16) __builtin_prefetch(ahead + b);
+      }
+#endif
+      for (size_t b = 0; b < G; b++) tile[i * G + b] = src[b];
+    }
+    return;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (size_t b = 0; b < G; b++) tile[i * G + b] = b < cnt ? ecm_view_at(v, i, y, x0 + b) : 0.0f;
+}
+
+/* Means, variances and prefix sums of the T lanes; the Eq. 4 state of each lane (as
+ * ecm__g2_prepare: a sum of finite floats in double cannot overflow, so a non-finite sum
+ * means a non-finite value). */
+static void tile_stats(const float *restrict tile, size_t n, double *restrict prefix, double *mean,
+                       double *var, ecm_g2_state *st) {
+  enum { T = ECM__RELAX_TILE, G = ECM__RELAX_GATHER };
+  double s[T] = {0}, q[T] = {0}, mu[T];
+  for (size_t i = 0; i < n; i++)
+    for (size_t b = 0; b < T; b++) s[b] += tile[i * G + b];
+  for (size_t b = 0; b < T; b++) {
+    mu[b] = s[b] / (double)n;
+    st[b] = !isfinite(s[b]) ? ECM_G2_NONFINITE : !(mu[b] > 0) ? ECM_G2_ZERO : ECM_G2_OK;
+    if (st[b] != ECM_G2_OK) mu[b] = 0; /* keep the lane finite; its results are unused */
+    prefix[b] = 0;
+  }
+  for (size_t i = 0; i < n; i++)
+    for (size_t b = 0; b < T; b++) {
+      double d = (double)tile[i * G + b] - mu[b];
+      q[b] += d * d;
+      prefix[(i + 1) * T + b] = prefix[i * T + b] + d;
+    }
+  for (size_t b = 0; b < T; b++) {
+    if (st[b] == ECM_G2_OK && q[b] == 0) st[b] = ECM_G2_CONSTANT;
+    mean[b] = mu[b];
+    var[b] = q[b];
+  }
+}
+
+/* g2 at lags 0..max_lag of lane b of group g of a prepared tile, by zero-padded FFT (Eq. 4). */
+static void lane_g2(const map_ctx *c, thread_scratch *s, size_t g, size_t b, double mean,
+                    double var) {
+  size_t n = c->v->nt, T = ECM__RELAX_TILE, G = ECM__RELAX_GATHER, L = c->bins->max_lag;
+  double rms = sqrt(var / (double)n), inv = 1.0 / rms;
+  float *r = s->real;
+  const float *col = s->tile + g * T + b;
+  /* fluctuations at unit rms, so that single precision keeps its relative accuracy */
+  for (size_t i = 0; i < n; i++) r[i] = (float)(((double)col[i * G] - mean) * inv);
+  memset(r + n, 0, (c->len - n) * sizeof(float));
+  ecm__fft_exec_f(c->fwd, r, s->spec);
+  float *sp = s->spec;
+  for (size_t k = 0; k < c->len / 2 + 1; k++) {
+    float re = sp[2 * k], im = sp[2 * k + 1];
+    sp[2 * k] = re * re + im * im;
+    sp[2 * k + 1] = 0.0f;
+  }
+  ecm__fft_exec_f(c->bwd, s->spec, r);
+  double scale = rms * rms / (double)c->len;
+  const double *pre = s->prefix + b, total = pre[n * T];
+  for (size_t p = 0; p <= L; p++) {
+    double np = (double)(n - p);
+    double h = pre[(n - p) * T], t = total - pre[p * T]; /* sums of delta: head, tail */
+    double sh = h + np * mean, st = t + np * mean;
+    double v = 1.0 + (np * ((double)r[p] * scale) - h * t) / (sh * st);
+    s->lags[p] = sh > 0 && st > 0 ? v : NAN;
+  }
+}
+
+/* Fit the binned curve s->g2b (weights from s->sig when sig) into r. */
+static void lane_fit(const map_ctx *c, thread_scratch *s, const double *sig, ecm_kww_result *r) {
+  size_t i0 = c->i0, nw = c->nw;
+  for (size_t i = 0; i < nw; i++) {
+    double sg = sig ? sig[i0 + i] : 1.0;
+    if (!isfinite(s->g2b[i0 + i]) || !(sg > 0.0) || !isfinite(sg) ||
+        !isfinite(s->w[i] = 1.0 / (sg * sg))) {
+      ecm__kww_result_empty(r, ECM_KWW_BAD_INPUT, nw);
+      return;
     }
   }
-  if (status != ECM_RELAX_CONVERGED && !(status <= ECM_RELAX_BAD_FIT_INPUT || status == ECM_RELAX_NO_DECAY))
+  ecm__kww_data d = {nw, c->lnt, s->g2b + i0, s->w};
+  ecm__kww_fit_prepared(&c->kww, &d, s->work, r);
+}
+
+static void store(ecm_relax_maps *m, size_t idx, ecm_relax_status status, const ecm_kww_result *r) {
+  size_t nb = m->nbins;
+  float *g2row = m->g2 + idx * nb;
+  if (status != ECM_RELAX_CONVERGED &&
+      !(status <= ECM_RELAX_BAD_FIT_INPUT || status == ECM_RELAX_NO_DECAY))
     for (size_t k = 0; k < nb; k++) g2row[k] = NAN;
   int ok = status == ECM_RELAX_CONVERGED;
   m->status[idx] = (uint8_t)status;
-  m->tau[idx] = ok || status == ECM_RELAX_NO_DECAY ? (float)r.tau : NAN;
-  m->beta[idx] = ok ? (float)r.beta : NAN;
-  m->A[idx] = ok ? (float)r.A : NAN;
-  m->chi2[idx] = ok ? (float)r.chi2_red : NAN;
-  m->tau_err[idx] = ok ? (float)r.tau_err_scaled : NAN;
-  m->beta_err[idx] = ok ? (float)r.beta_err_scaled : NAN;
-  m->A_err[idx] = ok ? (float)r.A_err_scaled : NAN;
+  m->tau[idx] = ok || status == ECM_RELAX_NO_DECAY ? (float)r->tau : NAN;
+  m->beta[idx] = ok ? (float)r->beta : NAN;
+  m->A[idx] = ok ? (float)r->A : NAN;
+  m->chi2[idx] = ok ? (float)r->chi2_red : NAN;
+  m->tau_err[idx] = ok ? (float)r->tau_err_scaled : NAN;
+  m->beta_err[idx] = ok ? (float)r->beta_err_scaled : NAN;
+  m->A_err[idx] = ok ? (float)r->A_err_scaled : NAN;
+}
+
+/* Flatness test: chi2 of the best constant (weighted mean) minus chi2 of the fitted model,
+ * both with weights 1/sig^2 over the fit window; NaN when the fit holds no values. */
+static double flat_dchi2(const map_ctx *c, const double *y, const double *sig,
+                         const ecm_kww_result *r) {
+  size_t i0 = c->i0, nw = c->nw;
+  if (!(isfinite(r->A) && isfinite(r->tau) && isfinite(r->beta) && isfinite(r->B))) return NAN;
+  double sw = 0, swy = 0;
+  for (size_t i = i0; i < i0 + nw; i++) {
+    double w = 1.0 / (sig[i] * sig[i]);
+    sw += w;
+    swy += w * y[i];
+  }
+  double mean = swy / sw, c0 = 0, c1 = 0;
+  for (size_t i = i0; i < i0 + nw; i++) {
+    double w = 1.0 / (sig[i] * sig[i]), d0 = y[i] - mean;
+    double d1 = y[i] - (r->B + r->A * exp(-2.0 * pow(c->m->t[i] / r->tau, r->beta)));
+    c0 += w * d0 * d0;
+    c1 += w * d1 * d1;
+  }
+  return c0 - c1;
+}
+
+/* The pixels (y, x0 .. x0+cnt-1), cnt <= ECM__RELAX_GATHER: gather, g2, bins, sigma, fit,
+ * store. */
+static void one_tile(const map_ctx *c, thread_scratch *s, size_t y, size_t x0, size_t cnt) {
+  enum { T = ECM__RELAX_TILE };
+  const ecm_view *v = c->v;
+  size_t n = v->nt, nb = c->bins->nbins, nx = v->nx;
+  size_t live = 0;
+  for (size_t b = 0; b < cnt; b++) live += !c->mask || c->mask->inside[y * nx + x0 + b];
+  if (live) gather(v, y, x0, cnt, s->tile);
+  for (size_t g = 0; g * T < cnt; g++) {
+    double mean[T], var[T];
+    ecm_g2_state st[T];
+    size_t gc = cnt - g * T < T ? cnt - g * T : T;
+    if (live) tile_stats(s->tile + g * T, n, s->prefix, mean, var, st);
+    for (size_t b = 0; b < gc; b++) {
+      size_t idx = y * nx + x0 + g * T + b;
+      ecm_kww_result r;
+      memset(&r, 0, sizeof r);
+      ecm_relax_status status;
+      if (c->mask && !c->mask->inside[idx]) {
+        status = ECM_RELAX_MASKED;
+      } else if (st[b] != ECM_G2_OK) {
+        status = from_g2_state(st[b]);
+      } else {
+        lane_g2(c, s, g, b, mean[b], var[b]);
+        ecm_g2_bin_curve(c->bins, s->lags, s->g2b);
+        int test = c->p->no_decay_dchi2 > 0;
+        int have_sig =
+            (c->p->weighted || test) && ecm_kww_g2_sigma(s->lags, c->bins->max_lag + 1, n,
+                                                         c->bins->edges, nb, s->sig) == ECM_OK;
+        lane_fit(c, s, c->p->weighted && have_sig ? s->sig : NULL, &r);
+        status = (ecm_relax_status)r.state;
+        if (test && have_sig && c->nw > 1 &&
+            (status == ECM_RELAX_CONVERGED || status == ECM_RELAX_MAX_ITER ||
+             status == ECM_RELAX_SINGULAR)) {
+          double d = flat_dchi2(c, s->g2b, s->sig, &r);
+          if (isfinite(d) && d < c->p->no_decay_dchi2) {
+            status = ECM_RELAX_NO_DECAY;
+            r.tau = NAN;
+          }
+        }
+        float *g2row = c->m->g2 + idx * nb;
+        for (size_t k = 0; k < nb; k++) g2row[k] = (float)s->g2b[k];
+      }
+      store(c->m, idx, status, &r);
+    }
+  }
 }
 
 static ecm_status alloc_maps(size_t ny, size_t nx, size_t nt, const ecm_g2_bins *bins,
@@ -123,7 +319,8 @@ static ecm_status alloc_maps(size_t ny, size_t nx, size_t nt, const ecm_g2_bins 
   m->nbins = bins->nbins;
   float **fm[] = {&m->tau, &m->beta, &m->A, &m->chi2, &m->tau_err, &m->beta_err, &m->A_err};
   int fail = 0;
-  for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++) fail |= !(*fm[i] = malloc(npix * sizeof(float)));
+  for (size_t i = 0; i < sizeof fm / sizeof fm[0]; i++)
+    fail |= !(*fm[i] = malloc(npix * sizeof(float)));
   fail |= !(m->status = malloc(npix));
   fail |= !(m->g2 = malloc(cells * sizeof(float)));
   fail |= !(m->t = malloc(bins->nbins * sizeof(double)));
@@ -136,12 +333,14 @@ static ecm_status alloc_maps(size_t ny, size_t nx, size_t nt, const ecm_g2_bins 
   return ECM_OK;
 }
 
-ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask,
-                         const ecm_relax_params *p, const ecm_run *run, ecm_relax_maps **out) {
+ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask, const ecm_relax_params *p,
+                         const ecm_run *run, ecm_relax_maps **out) {
   if (!stack || !p || !out) return ecm__status_set(ECM_EINVAL, "ecm_relax_map: NULL argument");
   *out = NULL;
   size_t n = stack->nt, ny = stack->ny, nx = stack->nx;
   ECM__TRY(ecm_kww_check_params(&p->kww));
+  if (!(p->no_decay_dchi2 >= 0))
+    return ecm__status_set(ECM_EINVAL, "map: no_decay_dchi2 = %g, must be >= 0", p->no_decay_dchi2);
   ECM__TRY(ecm_mask_check(mask, ny, nx));
   ecm_g2_params gp = ecm_g2_default_params();
   gp.max_lag = p->max_lag;
@@ -151,52 +350,77 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask,
   ECM__TRY(ecm_g2_bins_create(max_lag, p->points_per_decade, &bins));
 
   int threads = ecm__run_threads(run);
-  size_t len, npix = ny * nx;
+  size_t len = 0, npix = ny * nx, T = ECM__RELAX_TILE, G = ECM__RELAX_GATHER, nb = bins->nbins;
+  map_ctx c;
+  memset(&c, 0, sizeof c);
   ecm_status rc = ecm__fft_good_size_even(n + max_lag, &len);
   if (rc == ECM_OK) {
-    double bytes = (double)threads * ((double)len * 3 * 4 + (double)(2 * n + max_lag) * 8) +
-                   (double)npix * (7 * 4 + 1 + 4 * (double)bins->nbins);
-    if (bytes > (double)SIZE_MAX) rc = ecm__status_set(ECM_EOVERFLOW, "maps too large");
-    else rc = ecm__run_reserve(run, (size_t)bytes, "relaxation maps");
+    double per_thread = (double)len * 4 * 2 + (double)n * G * 4 + (double)(n + 1) * T * 8 +
+                        (double)(max_lag + 1) * 8 + (double)nb * 8 * (3 + ECM__KWW_LM_WORK(1));
+    double bytes =
+        (double)threads * per_thread + (double)nb * 8 + (double)npix * (7 * 4 + 1 + 4 * (double)nb);
+    if (bytes > (double)SIZE_MAX)
+      rc = ecm__status_set(ECM_EOVERFLOW, "maps too large");
+    else
+      rc = ecm__run_reserve(run, (size_t)bytes, "relaxation maps");
   }
   ecm_relax_maps *m = NULL;
   if (rc == ECM_OK) rc = alloc_maps(ny, nx, n, bins, &m);
+  if (rc == ECM_OK) {
+    double dt = ecm_calib_dt_seconds(&stack->calib);
+    m->calib = stack->calib;
+    m->dt = dt > 0 ? dt : 1.0;
+    strcpy(m->time_unit, dt > 0 ? "s" : "frame");
+    for (size_t k = 0; k < nb; k++) m->t[k] = bins->lag_mean[k] * m->dt;
+    memcpy(m->edges, bins->edges, (nb + 1) * sizeof(size_t));
+    c.v = stack;
+    c.mask = mask;
+    c.p = p;
+    c.bins = bins;
+    c.m = m;
+    c.len = len;
+    ecm__kww_setup_init(&p->kww, &c.kww);
+    size_t i1 = 0;
+    rc = ecm__kww_window(&p->kww, m->t, nb, &c.i0, &i1);
+    c.nw = i1 - c.i0;
+    if (rc == ECM_OK && !(c.lnt = malloc((c.nw ? c.nw : 1) * sizeof *c.lnt)))
+      rc = ecm__status_set(ECM_ENOMEM, "map: cannot allocate %zu delays", c.nw);
+    for (size_t i = 0; rc == ECM_OK && i < c.nw; i++) c.lnt[i] = log(m->t[c.i0 + i]);
+  }
+  if (rc == ECM_OK) {
+    ecm__fft_spec f = ecm__fft_spec_1d(ECM__FFT_R2C, ECM__FFT_F32, len, ECM__FFT_FORWARD);
+    ecm__fft_spec b = ecm__fft_spec_1d(ECM__FFT_C2R, ECM__FFT_F32, len, ECM__FFT_BACKWARD);
+    rc = ecm__fft_plan_get(&f, &c.fwd);
+    if (rc == ECM_OK) rc = ecm__fft_plan_get(&b, &c.bwd);
+  }
   if (rc != ECM_OK) {
+    ecm__fft_plan_release(c.fwd);
+    ecm__fft_plan_release(c.bwd);
+    free(c.lnt);
+    ecm_relax_maps_free(m);
     ecm_g2_bins_destroy(bins);
     return rc;
   }
-  double dt = ecm_calib_dt_seconds(&stack->calib);
-  m->calib = stack->calib;
-  m->dt = dt > 0 ? dt : 1.0;
-  strcpy(m->time_unit, dt > 0 ? "s" : "frame");
-  for (size_t k = 0; k < bins->nbins; k++) m->t[k] = bins->lag_mean[k] * m->dt;
-  memcpy(m->edges, bins->edges, (bins->nbins + 1) * sizeof(size_t));
 
-  size_t done = 0;
+  size_t tiles_x = (nx + G - 1) / G, ntiles = ny * tiles_x, done = 0;
   int cancel = 0, failed = 0;
 #pragma omp parallel num_threads(threads)
   {
     thread_scratch s;
-    memset(&s, 0, sizeof s);
-    int ok = ecm__g2_fft_scratch_init(&s.fft, n, max_lag) == ECM_OK;
-    s.series = malloc(n * sizeof *s.series);
-    s.lags = malloc((max_lag + 1) * sizeof *s.lags);
-    s.g2b = malloc(bins->nbins * sizeof *s.g2b);
-    s.sig = malloc(bins->nbins * sizeof *s.sig);
-    ok = ok && s.series && s.lags && s.g2b && s.sig;
-    if (!ok) {
+    if (!scratch_init(&s, &c)) {
 #pragma omp atomic write
       failed = 1;
     }
 #pragma omp barrier
     if (!failed) {
 #pragma omp for schedule(dynamic, 1)
-      for (size_t y = 0; y < ny; y++) {
+      for (size_t j = 0; j < ntiles; j++) {
         int stop;
 #pragma omp atomic read
         stop = cancel;
         if (stop) continue;
-        for (size_t x = 0; x < nx; x++) one_pixel(stack, mask, p, bins, m, &s, y, x);
+        size_t y = j / tiles_x, x0 = (j % tiles_x) * G;
+        one_tile(&c, &s, y, x0, nx - x0 < G ? nx - x0 : G);
         size_t now;
 #pragma omp atomic capture
         now = ++done;
@@ -204,7 +428,7 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask,
         if (omp_get_thread_num() == 0)
 #endif
         {
-          if (ecm__run_report(run, (double)now / (double)ny, "map") != ECM_OK) {
+          if (ecm__run_report(run, (double)now / (double)ntiles, "map") != ECM_OK) {
 #pragma omp atomic write
             cancel = 1;
           }
@@ -213,6 +437,9 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask,
     }
     scratch_free(&s);
   }
+  ecm__fft_plan_release(c.fwd);
+  ecm__fft_plan_release(c.bwd);
+  free(c.lnt);
   ecm_g2_bins_destroy(bins);
   if (failed || cancel) {
     ecm_relax_maps_free(m);
@@ -275,13 +502,15 @@ ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
     for (size_t i = 0; i < npix; i++) {
       if (region && !region[i]) continue;
       double v = m->g2[i * nb + k];
-      if (m->status[i] >= ECM_RELAX_DARK || m->status[i] == ECM_RELAX_MASKED || !isfinite(v)) continue;
+      if (m->status[i] >= ECM_RELAX_DARK || m->status[i] == ECM_RELAX_MASKED || !isfinite(v))
+        continue;
       s += v;
       s2 += v * v;
       c++;
     }
     out->ens_g2[k] = c ? s / (double)c : NAN;
-    out->ens_sem[k] = c > 1 ? sqrt(fmax(0, (s2 - s * s / (double)c) / (double)(c - 1)) / (double)c) : NAN;
+    out->ens_sem[k] =
+        c > 1 ? sqrt(fmax(0, (s2 - s * s / (double)c) / (double)(c - 1)) / (double)c) : NAN;
     if (c > ng) ng = c;
   }
   if (ng > 1) {
@@ -290,7 +519,12 @@ ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
     memset(&out->ens_fit, 0, sizeof out->ens_fit);
     out->ens_fit.state = ECM_KWW_BAD_INPUT;
   }
-  double tau_med = out->has_lognormal ? out->lognormal.tau_med : nc ? out->tau.median : NAN;
+  /* The sampling check needs a time scale even when no pixel converged (a series far too
+   * short): fall back on the ensemble fit. */
+  double tau_med = out->has_lognormal ? out->lognormal.tau_med
+                   : nc                ? out->tau.median
+                   : out->ens_fit.state == ECM_KWW_CONVERGED ? out->ens_fit.tau
+                                                             : NAN;
   out->series_over_tau = (double)m->nt * m->dt / tau_med;
   out->dt_over_tau = m->dt / tau_med;
   out->tau_med_frames = tau_med / m->dt;

@@ -30,14 +30,12 @@ void cli_print_help(const cli_command *cmd, const cli_opt *opts, FILE *f) {
   if (cmd->description) fprintf(f, "\n%s\n", cmd->description);
   fprintf(f, "\noptions:\n");
   for (const cli_opt *o = opts; o->name; o++) {
-    char head[96];
+    char head[96], shortpart[8] = "    ";
+    if (o->short_name) snprintf(shortpart, sizeof shortpart, "-%c, ", o->short_name);
     if (o->kind == CLI_FLAG)
-      snprintf(head, sizeof head, "%s%c%s--%s", o->short_name ? "-" : "",
-               o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name);
+      snprintf(head, sizeof head, "%s--%s", shortpart, o->name);
     else
-      snprintf(head, sizeof head, "%s%c%s--%s %s", o->short_name ? "-" : "",
-               o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-               kind_metavar(o));
+      snprintf(head, sizeof head, "%s--%s %s", shortpart, o->name, kind_metavar(o));
     fprintf(f, "  %-28s %s", head, o->help ? o->help : "");
     if (o->unit) fprintf(f, " [%s]", o->unit);
     if (o->deflt) fprintf(f, " (default: %s)", o->deflt);

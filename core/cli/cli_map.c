@@ -121,6 +121,7 @@ static int run_map(int argc, char **argv) {
   double beta = 0, tmin = 0, tmax = INFINITY, ppd = 10, min_series = 20, max_dt = 0.1;
   double no_decay = ecm_relax_default_params().no_decay_dchi2;
   int free_baseline = 0, unweighted = 0, split = 0;
+  const char *bias = "on";
   double win_s = 0, step_s = 0, surf_px = 0, surf_thr = NAN, surf_gap = 0;
   cli_opt opts[] = {
       CLI_OPT_OUTPUT(c, "PREFIX", "output prefix (required)"),
@@ -129,6 +130,8 @@ static int run_map(int argc, char **argv) {
       {"tmin", 0, CLI_DOUBLE, &tmin, "S", "s", "0", "smallest delay fitted", 0, 0, 1e300},
       {"tmax", 0, CLI_DOUBLE, &tmax, "S", "s", "half the series", "largest delay fitted", 0, 0, 1e300},
       {"free-baseline", 0, CLI_FLAG, &free_baseline, NULL, NULL, NULL, "fit the baseline B instead of fixing it at 1", 0, CLI_NO_RANGE},
+      {"bias-correction", 0, CLI_STRING, &bias, "on|off", NULL, "on",
+       "correct each fit for the finite-length bias of Eq. 4 (docs/map.md)", 0, CLI_NO_RANGE},
       {"unweighted", 0, CLI_FLAG, &unweighted, NULL, NULL, NULL, "fit without the per-bin standard errors", 0, CLI_NO_RANGE},
       {"ppd", 0, CLI_DOUBLE, &ppd, "N", "bins/decade", "10", "log lag bins per decade", 0, 1, 1000},
       {"no-decay-dchi2", 0, CLI_DOUBLE, &no_decay, "X", NULL, "6",
@@ -182,6 +185,8 @@ static int run_map(int argc, char **argv) {
   for (size_t i = 0; win_s > 0 && i < 4; i++)
     if ((rc = cli_check_output("map", wins[i], path, c.force))) return rc;
   if (step_s > 0 && !(win_s > 0)) return cli_usage_error("map", "--step needs --window");
+  if (strcmp(bias, "on") && strcmp(bias, "off"))
+    return cli_usage_error("map", "--bias-correction: expected on or off, got '%s'", bias);
   const char *surfs[] = {f.depth, f.profile};
   for (size_t i = 0; surf_px > 0 && i < 2; i++)
     if ((rc = cli_check_output("map", surfs[i], path, c.force))) return rc;
@@ -200,6 +205,7 @@ static int run_map(int argc, char **argv) {
   p.points_per_decade = ppd;
   p.weighted = !unweighted;
   p.no_decay_dchi2 = no_decay;
+  p.bias_correction = !strcmp(bias, "on");
   p.kww.t_min = tmin;
   p.kww.t_max = tmax;
   p.kww.baseline_free = free_baseline;
@@ -259,10 +265,12 @@ static int run_map(int argc, char **argv) {
   ecm__sb_init(&par);
   ecm__sb_printf(&par, "{\"frames\": %zu, \"first_frame\": %zu, \"frame_interval%s\": %.17g, "
                        "\"points_per_decade\": %g, \"weighted\": %s, \"beta_fixed\": %s, "
-                       "\"beta_value\": %g, \"baseline_free\": %s, \"t_min%s\": %g, \"t_max%s\": ",
+                       "\"beta_value\": %g, \"baseline_free\": %s, \"bias_correction\": %s, "
+                       "\"t_min%s\": %g, \"t_max%s\": ",
                  s->nt, first + 1, u, m->dt, ppd, p.weighted ? "true" : "false",
                  p.kww.beta_fixed ? "true" : "false", p.kww.beta_value,
-                 p.kww.baseline_free ? "true" : "false", u, tmin, u);
+                 p.kww.baseline_free ? "true" : "false", p.bias_correction ? "true" : "false", u,
+                 tmin, u);
   ecm__sb_json_num(&par, tmax);
   ecm__sb_puts(&par, ", \"mask\": ");
   if (c.mask) ecm__sb_json_str(&par, c.mask);

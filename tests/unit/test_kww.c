@@ -715,6 +715,98 @@ static void test_sigma_white(void **state) {
   assert_int_equal(ecm_kww_g2_sigma(g2, L, N, edges, 4, sg), ECM_EINVAL);
 }
 
+/* The reference formula of docs/kww.md §5, Eqs. (3)-(4), by direct sums over -K..K and one
+ * term per lag: the fast evaluation (one-sided sums, harmonic-number tail, prefix sums) must
+ * agree to rounding. */
+static void sigma_direct(const double *g2, size_t n_lags, size_t N, const size_t *edges, size_t nb,
+                         double *sigma) {
+  size_t K = 0;
+  while (K + 1 < n_lags && g2[K + 1] - 1.0 > 0.0) K++;
+  const long k = (long)K;
+  double *c = malloc(sizeof(double) * (2 * K + 1)), *h = malloc(sizeof(double) * (2 * K + 1));
+  assert_non_null(c && h);
+  const double c0 = fmax(g2[0] - 1.0, 0.0);
+  for (long j = -k; j <= k; j++) {
+    size_t a = (size_t)labs(j);
+    c[j + k] = a == 0 ? c0 : g2[a] - 1.0;
+    h[j + k] = sqrt(a == 0 ? (K >= 1 ? fmin(c0, g2[1] - 1.0) : 0.0) : g2[a] - 1.0);
+  }
+#define CC(j) (labs(j) <= k ? c[(j) + k] : 0.0)
+#define HH(j) (labs(j) <= k ? h[(j) + k] : 0.0)
+  double C1 = 0.0, R0 = 0.0, S0 = 0.0;
+  for (long j = -k; j <= k; j++) {
+    C1 += CC(j);
+    R0 += CC(j) * CC(j);
+    S0 += HH(j) * HH(j);
+  }
+  for (size_t b = 0; b < nb; b++) {
+    double vsum = 0.0, corr = 0.0;
+    const long w = (long)(edges[b + 1] - edges[b]);
+    for (size_t pp = edges[b]; pp < edges[b + 1]; pp++) {
+      const long p = (long)pp;
+      double R2p = 0, S2p = 0, Sp = 0, Qp = 0, M = (double)(N - pp);
+      for (long j = -k; j <= k; j++) {
+        R2p += CC(j) * CC(j + 2 * p);
+        S2p += HH(j) * HH(j + 2 * p);
+        Sp += HH(j) * HH(j + p);
+        Qp += HH(j) * HH(j) * HH(j - p) * HH(j + p);
+      }
+      double cp = CC(p), bp = fmax(M - (double)p, 0.0) / M;
+      vsum += (R0 + R2p + 2 * cp * (S0 + S2p) + 2 * Qp - 8 * cp * HH(p) * Sp +
+               2 * cp * cp * C1 * (1 + bp)) /
+              M;
+    }
+    for (long d = 1 - w; d < w; d++) {
+      double Rd = 0;
+      for (long j = -k; j <= k; j++) Rd += CC(j) * CC(j + d);
+      corr += (1.0 - (double)labs(d) / (double)w) * (R0 > 0 ? Rd / R0 : d == 0);
+    }
+    double pm = 0.5 * (double)(edges[b] + edges[b + 1] - 1), M = (double)N - pm;
+    double a = fmax(M - 2 * pm, 0) / M, bm = fmax(M - pm, 0) / M;
+    double cen = (C1 / M) * (C1 / M) * (1 + 2 * a - bm * bm);
+    sigma[b] = sqrt(fmax(vsum / (double)w * corr / (double)w - cen, 0.0));
+  }
+#undef CC
+#undef HH
+  free(c);
+  free(h);
+}
+
+static void test_sigma_reference(void **state) {
+  (void)state;
+  enum { N = 3000, L = 1200, MAXB = 64 };
+  size_t edges[MAXB + 1], nb = 0;
+  edges[0] = 1;
+  for (int j = 1; nb < MAXB; j++) {
+    size_t e = (size_t)floor(pow(10.0, j / 10.0) + 0.5);
+    if (e > L) e = L;
+    if (e > edges[nb]) edges[++nb] = e;
+    if (e == L) break;
+  }
+  double *g2 = malloc(sizeof(double) * L);
+  double sg[MAXB], sr[MAXB];
+  assert_non_null(g2);
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 11);
+  /* KWW curves plus correlated noise: initial positive runs from K = 0 to past 2K > L (the
+   * sums then reach beyond the last lag), white c(0) above c(1) or not */
+  const double taus[] = {0.3, 3.7, 37.3, 173.0, 2500.0};
+  for (size_t t = 0; t < sizeof taus / sizeof *taus; t++)
+    for (int rep = 0; rep < 3; rep++) {
+      double e = 0.0;
+      g2[0] = 1.3 + 0.2 * rep;
+      for (size_t p = 1; p < L; p++) {
+        e = 0.9 * e + 0.003 * gsl_ran_gaussian(rng, 1.0);
+        g2[p] = 1.0 + 0.3 * exp(-2.0 * pow((double)p / taus[t], 0.613)) + e;
+      }
+      assert_int_equal(ecm_kww_g2_sigma(g2, L, N, edges, nb, sg), ECM_OK);
+      sigma_direct(g2, L, N, edges, nb, sr);
+      for (size_t b = 0; b < nb; b++) assert_rel(sg[b], sr[b], 1e-10);
+    }
+  gsl_rng_free(rng);
+  free(g2);
+}
+
 /* Speckle with an exponential field correlation (AR(1) circular Gaussian field plus a
  * constant: A = 1/(1+b)^2), g2 by Eq. 4 at every lag, log bins (10 per decade, lag 1
  * alone). Checks: the sigma predicted from one series' own g2 matches the scatter of its
@@ -839,7 +931,7 @@ int main(void) {
       cmocka_unit_test(test_no_decay),      cmocka_unit_test(test_gsl_agreement),
       cmocka_unit_test(test_jacobian),      cmocka_unit_test(test_batch),
       cmocka_unit_test(test_cancel),        cmocka_unit_test(test_sigma_white),
-      cmocka_unit_test(test_sigma_speckle),
+      cmocka_unit_test(test_sigma_speckle), cmocka_unit_test(test_sigma_reference),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,15 @@ typedef struct ecm_relax_params {
                                ECM_RELAX_NO_DECAY (tau NaN): no significant decorrelation.
                                >= 0, 0 disables (default 6, the 95 % point of chi2 with
                                2 degrees of freedom) */
+  int bias_correction;      /* non-zero: correct each converged fit for the finite-length
+                               bias of Eq. 4 (docs/map.md, "Finite-length bias
+                               correction"): the expected bias of the binned g2 under the
+                               fitted model is added back and the fit repeated once from
+                               its solution (skipped for fits with A > 1 or tau below
+                               twice the first fitted delay; a pixel whose refit does not
+                               converge keeps its uncorrected fit). ecm_relax_summarize
+                               corrects the ensemble fit likewise. The stored g2 (maps.g2)
+                               and ens_g2 stay the plain Eq. 4 curves. 0 = off (default 1) */
 } ecm_relax_params;
 
 ecm_relax_params ecm_relax_default_params(void);

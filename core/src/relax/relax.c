@@ -11,6 +11,7 @@
 
 #include "g2/g2_internal.h"
 #include "kww/kww_internal.h"
+#include "relax/relax_internal.h"
 #include "stack/run_internal.h"
 #include "status/status_internal.h"
 
@@ -29,6 +30,7 @@ ecm_relax_params ecm_relax_default_params(void) {
   p.weighted = 1;
   p.kww = ecm_kww_default_params();
   p.no_decay_dchi2 = 6;
+  p.bias_correction = 1;
   return p;
 }
 
@@ -69,6 +71,15 @@ static ecm_relax_status from_g2_state(ecm_g2_state s) {
  * vectorised across groups of ECM__RELAX_TILE lanes. */
 #define ECM__RELAX_GATHER 64
 #define ECM__RELAX_TILE 16
+/* Refits of the finite-length bias correction (docs/map.md). */
+#define ECM__RELAX_BIAS_PASSES 1
+/* Fits corrected: speckle contrast A <= 1 (the expansion's model) and tau at least this many
+ * times the first fitted delay, before and after the refit. Below, A and tau are
+ * extrapolated from the first lags and ill-determined, and the correction, larger at short
+ * lags, would drive them further along their degenerate valley (docs/map.md). */
+#define ECM__RELAX_BIAS_MIN_TAU 2.0
+/* ... of the ensemble fit (one curve: cheap, and converged to ~0.5 % of tau in 3) */
+#define ECM__RELAX_BIAS_PASSES_ENSEMBLE 3
 /* Frames ahead that the gather prefetches. */
 #define ECM__RELAX_PREFETCH 16
 
@@ -93,6 +104,7 @@ typedef struct thread_scratch {
   float *spec;    /* len/2 + 1 complex (FFT) */
   double *lags;   /* max_lag + 1 per-lag g2 */
   double *g2b, *sig, *w, *work;
+  double *g2c, *bias; /* bias-corrected binned g2; its bias (fit window) */
 } thread_scratch;
 
 static void scratch_free(thread_scratch *s) {
@@ -105,6 +117,8 @@ static void scratch_free(thread_scratch *s) {
   free(s->sig);
   free(s->w);
   free(s->work);
+  free(s->g2c);
+  free(s->bias);
 }
 
 static int scratch_init(thread_scratch *s, const map_ctx *c) {
@@ -119,8 +133,10 @@ static int scratch_init(thread_scratch *s, const map_ctx *c) {
   s->sig = malloc(nb * sizeof *s->sig);
   s->w = malloc(nb * sizeof *s->w);
   s->work = malloc(ECM__KWW_LM_WORK(nb) * sizeof *s->work);
+  s->g2c = malloc(nb * sizeof *s->g2c);
+  s->bias = malloc(nb * sizeof *s->bias);
   return s->tile && s->prefix && s->real && s->spec && s->lags && s->g2b && s->sig && s->w &&
-         s->work;
+         s->work && s->g2c && s->bias;
 }
 
 /* Copy frames 0..n-1 of pixels (y, x0 .. x0+cnt-1) into tile[i * G + b], G =
@@ -203,19 +219,57 @@ static void lane_g2(const map_ctx *c, thread_scratch *s, size_t g, size_t b, dou
   }
 }
 
-/* Fit the binned curve s->g2b (weights from s->sig when sig) into r. */
-static void lane_fit(const map_ctx *c, thread_scratch *s, const double *sig, ecm_kww_result *r) {
+/* Weights 1/sig^2 of the fit window into s->w (all 1 without sig); 0 when y and sig are
+ * usable there, -1 otherwise. */
+static int lane_weights(const map_ctx *c, thread_scratch *s, const double *y, const double *sig) {
   size_t i0 = c->i0, nw = c->nw;
   for (size_t i = 0; i < nw; i++) {
     double sg = sig ? sig[i0 + i] : 1.0;
-    if (!isfinite(s->g2b[i0 + i]) || !(sg > 0.0) || !isfinite(sg) ||
-        !isfinite(s->w[i] = 1.0 / (sg * sg))) {
-      ecm__kww_result_empty(r, ECM_KWW_BAD_INPUT, nw);
-      return;
-    }
+    if (!isfinite(y[i0 + i]) || !(sg > 0.0) || !isfinite(sg) ||
+        !isfinite(s->w[i] = 1.0 / (sg * sg)))
+      return -1;
   }
-  ecm__kww_data d = {nw, c->lnt, s->g2b + i0, s->w};
+  return 0;
+}
+
+/* Fit the binned curve s->g2b (weights from s->sig when sig) into r. */
+static void lane_fit(const map_ctx *c, thread_scratch *s, const double *sig, ecm_kww_result *r) {
+  if (lane_weights(c, s, s->g2b, sig) != 0) {
+    ecm__kww_result_empty(r, ECM_KWW_BAD_INPUT, c->nw);
+    return;
+  }
+  ecm__kww_data d = {c->nw, c->lnt, s->g2b + c->i0, s->w};
   ecm__kww_fit_prepared(&c->kww, &d, s->work, r);
+}
+
+/* Finite-length bias correction (docs/map.md): starting from the converged fit r, add back
+ * the expected bias of Eq. 4 for the fitted model to the binned curve and refit from r,
+ * ECM__RELAX_BIAS_PASSES times. r becomes the corrected fit when every refit converges and
+ * both fits are in the range where the correction applies (ECM__RELAX_BIAS_MIN_TAU); it is
+ * left as it was otherwise (or when the expansion does not apply). */
+static void lane_correct(const map_ctx *c, thread_scratch *s, const double *sig,
+                         ecm_kww_result *r) {
+  size_t i0 = c->i0, nw = c->nw, n = c->v->nt;
+  const double *lag = c->bins->lag_mean + i0;
+  double tau_lo = ECM__RELAX_BIAS_MIN_TAU * c->m->t[i0];
+  ecm_kww_result cur = *r;
+  if (!(cur.A <= 1 && cur.tau >= tau_lo)) return;
+  for (int pass = 0; pass < ECM__RELAX_BIAS_PASSES; pass++) {
+    if (ecm__relax_bias(cur.A, cur.tau / c->m->dt, cur.beta, n, lag, nw, s->bias) != 0) return;
+    for (size_t i = 0; i < nw; i++) s->g2c[i0 + i] = s->g2b[i0 + i] - s->bias[i];
+    if (lane_weights(c, s, s->g2c, sig) != 0) return;
+    ecm__kww_data d = {nw, c->lnt, s->g2c + i0, s->w};
+    double x[ECM__KWW_NPAR] = {cur.A, log(cur.tau), log(cur.beta), cur.B};
+    double H[ECM__KWW_NPAR * ECM__KWW_NPAR], cov[ECM__KWW_NPAR * ECM__KWW_NPAR], chi2 = NAN;
+    size_t iters = 0;
+    ecm_kww_state st = ecm__kww_lm(&c->kww, &d, x, s->work, &iters, &chi2, H);
+    int ok = st != ECM_KWW_SINGULAR && ecm__kww_covariance(&c->kww, H, cov) == 0;
+    ecm_kww_result next;
+    ecm__kww_finish(&c->kww, &d, x, st, cur.iterations + iters, chi2, ok ? cov : NULL, &next);
+    if (next.state != ECM_KWW_CONVERGED || !(next.A <= 1 && next.tau >= tau_lo)) return;
+    cur = next;
+  }
+  *r = cur;
 }
 
 static void store(ecm_relax_maps *m, size_t idx, ecm_relax_status status, const ecm_kww_result *r) {
@@ -298,6 +352,8 @@ static void one_tile(const map_ctx *c, thread_scratch *s, size_t y, size_t x0, s
             r.tau = NAN;
           }
         }
+        if (c->p->bias_correction && status == ECM_RELAX_CONVERGED)
+          lane_correct(c, s, c->p->weighted && have_sig ? s->sig : NULL, &r);
         float *g2row = c->m->g2 + idx * nb;
         for (size_t k = 0; k < nb; k++) g2row[k] = (float)s->g2b[k];
       }
@@ -356,7 +412,7 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask, const ecm_
   ecm_status rc = ecm__fft_good_size_even(n + max_lag, &len);
   if (rc == ECM_OK) {
     double per_thread = (double)len * 4 * 2 + (double)n * G * 4 + (double)(n + 1) * T * 8 +
-                        (double)(max_lag + 1) * 8 + (double)nb * 8 * (3 + ECM__KWW_LM_WORK(1));
+                        (double)(max_lag + 1) * 8 + (double)nb * 8 * (5 + ECM__KWW_LM_WORK(1));
     double bytes =
         (double)threads * per_thread + (double)nb * 8 + (double)npix * (7 * 4 + 1 + 4 * (double)nb);
     if (bytes > (double)SIZE_MAX)
@@ -380,6 +436,7 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask, const ecm_
     c.m = m;
     c.len = len;
     ecm__kww_setup_init(&p->kww, &c.kww);
+    if (p->bias_correction) ecm__relax_bias_init();
     size_t i1 = 0;
     rc = ecm__kww_window(&p->kww, m->t, nb, &c.i0, &i1);
     c.nw = i1 - c.i0;
@@ -458,6 +515,30 @@ void ecm_relax_summary_clear(ecm_relax_summary *s) {
   memset(s, 0, sizeof *s);
 }
 
+/* Finite-length bias correction of the ensemble fit (docs/map.md): the fit of the ensemble
+ * curve minus the Eq. 4 bias of the previous fit's model, ECM__RELAX_BIAS_PASSES_ENSEMBLE
+ * times; the last converged fit is kept. out->ens_g2 stays the plain mean of the pixels. */
+static ecm_status ensemble_correct(const ecm_relax_maps *m, const ecm_relax_params *p,
+                                   ecm_relax_summary *out) {
+  size_t nb = m->nbins;
+  double *lag = malloc(3 * nb * sizeof *lag), *bias = lag + nb, *y = bias + nb;
+  if (!lag) return ecm__status_set(ECM_ENOMEM, "summary: cannot allocate %zu values", 3 * nb);
+  ecm__relax_bias_init();
+  for (size_t k = 0; k < nb; k++) lag[k] = m->t[k] / m->dt;
+  ecm_status rc = ECM_OK;
+  for (int pass = 0; pass < ECM__RELAX_BIAS_PASSES_ENSEMBLE && rc == ECM_OK; pass++) {
+    const ecm_kww_result *e = &out->ens_fit;
+    if (ecm__relax_bias(e->A, e->tau / m->dt, e->beta, m->nt, lag, nb, bias) != 0) break;
+    for (size_t k = 0; k < nb; k++) y[k] = out->ens_g2[k] - bias[k];
+    ecm_kww_result next;
+    rc = ecm_kww_fit(&p->kww, m->t, y, out->ens_sem, nb, &next);
+    if (rc != ECM_OK || next.state != ECM_KWW_CONVERGED) break;
+    out->ens_fit = next;
+  }
+  free(lag);
+  return rc;
+}
+
 ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
                                const ecm_relax_params *p, ecm_relax_summary *out) {
   if (!m || !p || !out) return ecm__status_set(ECM_EINVAL, "ecm_relax_summarize: NULL argument");
@@ -515,6 +596,8 @@ ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
   }
   if (ng > 1) {
     rc = ecm_kww_fit(&p->kww, m->t, out->ens_g2, out->ens_sem, nb, &out->ens_fit);
+    if (rc == ECM_OK && p->bias_correction && out->ens_fit.state == ECM_KWW_CONVERGED)
+      rc = ensemble_correct(m, p, out);
   } else {
     memset(&out->ens_fit, 0, sizeof out->ens_fit);
     out->ens_fit.state = ECM_KWW_BAD_INPUT;

@@ -504,8 +504,14 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask, const ecm_
                   : ecm__status_set(ECM_ECANCELED, "map cancelled");
   }
   for (size_t i = 0; i < npix; i++) m->count[m->status[i]]++;
+  /* A cancel at the final report still writes nothing. */
+  rc = ecm__run_report(run, 1.0, "map");
+  if (rc != ECM_OK) {
+    ecm_relax_maps_free(m);
+    return rc;
+  }
   *out = m;
-  return ecm__run_report(run, 1.0, "map");
+  return ECM_OK;
 }
 
 void ecm_relax_summary_clear(ecm_relax_summary *s) {

@@ -94,7 +94,19 @@ int main(int argc, char **argv) {
     printf("peak RSS (whole process, simulator included): %.0f MB = %.3fx the stack\n", hwm / 1e6,
            hwm / stack_bytes);
 
+  /* The same map without the finite-length bias correction (what the baseline computes). */
+  ecm_relax_params p_plain = p;
+  p_plain.bias_correction = 0;
+  ecm_relax_maps *m_plain = NULL;
+  t0 = now();
+  if (ecm_relax_map(&v, NULL, &p_plain, &run, &m_plain) != ECM_OK) {
+    fprintf(stderr, "map: %s\n", ecm_errmsg());
+    return 1;
+  }
+  double t_plain = now() - t0;
+  printf("ecm_relax_map, bias correction off: %8.3f s\n", t_plain);
   if (argc > 5 && !strcmp(argv[5], "--no-baseline")) {
+    ecm_relax_maps_free(m_plain);
     ecm_relax_maps_free(m);
     ecm_sim_result_free(sim);
     return 0;
@@ -126,17 +138,17 @@ int main(int argc, char **argv) {
     ecm_kww_g2_sigma(g, max_lag + 1, nt, b->edges, b->nbins, sig);
     ecm_kww_result r;
     ecm_kww_fit_reference(&p.kww, t, gb, sig, b->nbins, &r);
-    if (r.state == ECM_KWW_CONVERGED && m->status[idx] == ECM_RELAX_CONVERGED) {
+    if (r.state == ECM_KWW_CONVERGED && m_plain->status[idx] == ECM_RELAX_CONVERGED) {
       fitted++;
-      agree += fabs(r.tau / m->tau[idx] - 1) < 1e-3;
+      agree += fabs(r.tau / m_plain->tau[idx] - 1) < 1e-3;
     }
   }
   double t_base = (now() - t0) * (double)npix / (double)sample / (threads > 0 ? threads : 1);
   printf("baseline (direct O(N*L) g2 + GSL fit, scaled from %zu px, / %d threads): %8.1f s\n",
          sample, threads, t_base);
   printf(
-      "ratio baseline / ecm_relax_map: %.0fx   (tau agrees to 1e-3 on %zu of %zu sampled "
-      "pixels)\n",
+      "ratio baseline / ecm_relax_map: %.0fx   (tau of the uncorrected map agrees to 1e-3 on %zu "
+      "of %zu sampled pixels)\n",
       t_base / t_map, agree, fitted);
   printf("target 1.5 s: %s\n", t_map <= 1.5 ? "met" : "NOT met");
   free(series);
@@ -146,6 +158,7 @@ int main(int argc, char **argv) {
   free(t);
   ecm_g2_bins_destroy(b);
   ecm_relax_maps_free(m);
+  ecm_relax_maps_free(m_plain);
   ecm_sim_result_free(sim);
   return 0;
 }

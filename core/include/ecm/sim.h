@@ -81,6 +81,13 @@ typedef struct ecm_sim_params {
   double crystal_radius_px;   /* crystal radius, px, [0.5, 1e3] (default 3) */
   double crystal_brightness;  /* mean intensity of a crystal pixel relative to the sample
                                  mean 1, (0, 1e3] (default 3) */
+  /* aging: every sample site's tau drifts geometrically over the series,
+   *   tau(t) = tau_map * aging_factor^(t / (nt - 1)),  t = 0 .. nt - 1 frames,
+   * so tau(0) is the truth map and tau(nt - 1) = aging_factor * tau_map. The field is the
+   * stationary process of tau_map sampled at the warped time s(t) = int_0^t tau_map / tau(u)
+   * du (docs/simulator.md, "Aging"). [1e-2, 1e2]; 1 = stationary, the exact synthesis
+   * (default 1). */
+  double aging_factor;
 } ecm_sim_params;
 
 /* Defaults as documented above (nt, ny, nx = 1000, 64, 64). */
@@ -122,6 +129,29 @@ typedef struct ecm_sim_result {
  * pixels with run->threads threads. Errors: those of ecm_sim_check_params, ECM_ENOMEM,
  * ECM_ECANCELED. Performance: one complex FFT of length L per pixel (docs/simulator.md). */
 ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_sim_result **out);
+
+/* tau(t) / tau_map of an aging series at time t frames (0 <= t <= nt - 1):
+ * aging_factor^(t / (nt - 1)); 1 when aging_factor == 1. NaN for NULL p or nt < 2. */
+double ecm_sim_aging_tau_factor(const ecm_sim_params *p, double t_frames);
+
+/* Temperature-series law (docs/simulator.md, "Temperature series"):
+ *   tau_median(T) = tau_inf_s exp(E_eV / (k_B T)),   k_B = ECM_STATS_KB_EV_PER_K,
+ *   domain_size(T) = domain_ref_px (T_ref_K / T)^domain_exponent   (grows on cooling). */
+typedef struct ecm_sim_tseries_law {
+  double E_eV;            /* activation energy, eV, [0, 100] */
+  double tau_inf_s;       /* attempt time tau_inf, s, > 0 */
+  double T_ref_K;         /* reference temperature of the domain size, K, > 0 */
+  double domain_ref_px;   /* domain diameter at T_ref_K, px; 0 = domains off at every T */
+  double domain_exponent; /* x of (T_ref / T)^x, [0, 20] */
+} ecm_sim_tseries_law;
+
+/* The parameters at temperature T_K: *out = *base with tau_median_s and domain_size_px set
+ * by the law above (everything else, the seed included, unchanged: the same sample, its
+ * tau map scaled as a whole). ECM_EINVAL for NULL arguments, a non-finite or non-positive
+ * T_K, a law outside its ranges, or a result that ecm_sim_check_params rejects (e.g. a
+ * domain size outside [1, 1e4] px, a tau that overflows); *out is then unspecified. */
+ecm_status ecm_sim_tseries_params(const ecm_sim_params *base, const ecm_sim_tseries_law *law,
+                                  double T_K, ecm_sim_params *out);
 
 /* Release a result; accepts NULL. */
 void ecm_sim_result_free(ecm_sim_result *r);

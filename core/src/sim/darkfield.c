@@ -26,6 +26,9 @@
 #define ECM__SIM_XI_MAX_RINGS 256
 /* Progress callbacks per stage, at most (the callback may be a JNI up-call). */
 #define ECM__SIM_PROGRESS_STEPS 1000
+/* Aging: internal samples per frame at the fastest local rate (the internal grid step is at
+ * most a quarter of a frame of the local time everywhere in the series). */
+#define ECM__SIM_AGING_OVERSAMPLE 4.0
 /* FWHM = 2 sqrt(2 ln 2) sigma. */
 #define ECM__SIM_FWHM_PER_SIGMA 2.3548200450309493
 
@@ -102,6 +105,12 @@ typedef struct sim_ctx {
   size_t rb;       /* blur kernel radius, px */
   float *hb;       /* 2 rb + 1 taps, sum of the 2D kernel squared = 1 */
   double *lnk;     /* H: ln k (lnk[0] unused) */
+  /* aging (aging_factor != 1): the stationary field is synthesised on an internal grid of
+   * Ns samples, os samples per frame of the warped time s, and sampled at wpos[t] */
+  int aging;
+  size_t Ns;
+  double os;
+  double *wpos; /* N: s(t) * os, increasing, wpos[t] >= t */
   const ecm__fft_plan *pc2c, *pdct;
   double *sx, *sy;       /* nt shifts (the result's arrays) */
   double *cry_y, *cry_x; /* crystal centres, sample coordinates (the result's arrays) */
@@ -190,10 +199,34 @@ static void ecm__sim_amplitudes(const sim_ctx *c, sim_scratch *s, double tau_f, 
   s->amp_valid = 1;
 }
 
+/* Aging: replace the internal-grid field w[0..2 Ns) by its values at the warped times,
+ * w[2t], w[2t + 1] for t < N, in place (wpos[t] >= t, so no value is overwritten before it is
+ * read). Linear interpolation of the complex field between grid samples k and k + 1, divided
+ * by its standard deviation sqrt((1-u)^2 + u^2 + 2 u (1-u) rho), rho = exp(-(1/tau_g)^beta)
+ * the correlation of neighbouring samples: each E_t stays a unit-variance circular complex
+ * normal (the intensity's mean and contrast are exact); only correlations within one grid
+ * step (<= 1/4 frame) are smoothed. */
+static void ecm__sim_warp(const sim_ctx *c, float *w, double tau_g, double beta) {
+  const double rho = exp(-exp(-beta * log(tau_g)));
+  for (size_t t = 0; t < c->N; t++) {
+    double p = c->wpos[t], k0 = floor(p);
+    size_t k = (size_t)k0;
+    if (k + 1 >= c->Ns) k = c->Ns - 2; /* p = last grid point (round-off guard) */
+    double u = p - (double)k;
+    double v = (1 - u) * (1 - u) + u * u + 2 * u * (1 - u) * rho;
+    double n = v > 0 ? 1.0 / sqrt(v) : 1.0;
+    float a = (float)((1 - u) * n), b = (float)(u * n);
+    float re = a * w[2 * k] + b * w[2 * k + 2], im = a * w[2 * k + 1] + b * w[2 * k + 3];
+    w[2 * t] = re;
+    w[2 * t + 1] = im;
+  }
+}
+
 /* The field E_t, t < N, of canvas site `site` (sample coordinates ys, xs) into s->w[0..2N). */
 static void ecm__sim_field(const sim_ctx *c, sim_scratch *s, size_t site, int64_t ys, int64_t xs) {
   const size_t L = c->L;
-  double tf = c->tau_f[site], be = c->beta[site];
+  /* aging: tau in internal grid steps */
+  double tf = c->aging ? c->tau_f[site] * c->os : c->tau_f[site], be = c->beta[site];
   if (!s->amp_valid || tf != s->tau || be != s->beta) ecm__sim_amplitudes(c, s, tf, be);
   ecm__sim_rng r;
   ecm__sim_rng_seed(&r, c->p->seed, ECM__SIM_STREAM_FIELD, (uint64_t)ys, (uint64_t)xs);
@@ -222,6 +255,7 @@ static void ecm__sim_field(const sim_ctx *c, sim_scratch *s, size_t site, int64_
   }
   /* E_t = sum_j sqrt(lambda_j / L) Z_j exp(+2 pi i j t / L): a backward transform. */
   (void)ecm__fft_exec_f(c->pc2c, w, w);
+  if (c->aging) ecm__sim_warp(c, w, tf, be);
 }
 
 /* The static field of crystal site (ys, xs): one circular complex normal, the same in every
@@ -419,6 +453,7 @@ static void ecm__sim_ctx_free(sim_ctx *c) {
   free(c->minv);
   free(c->hb);
   free(c->lnk);
+  free(c->wpos);
   ecm__fft_plan_release(c->pc2c);
   ecm__fft_plan_release(c->pdct);
 }
@@ -448,11 +483,36 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
   c.crystals = p->crystal_count > 0;
   c.sq1f = (float)sqrt(1.0 - p->shared_fraction);
   c.sqf = (float)sqrt(p->shared_fraction);
-  ECM__TRY(ecm__fft_good_size_even(2 * c.N, &c.L));
+  c.aging = p->aging_factor != 1.0;
+  if (c.aging) {
+    /* s(t) = int_0^t a^(-u/(N-1)) du = (N-1) (1 - a^(-t/(N-1))) / ln a; the grid step
+     * 1/os <= min(1, 1/a) / 4 = a quarter of the smallest ds/dt */
+    const double la = log(p->aging_factor), n1 = (double)(c.N - 1);
+    c.os = ECM__SIM_AGING_OVERSAMPLE * fmax(1.0, p->aging_factor);
+    c.wpos = malloc(c.N * sizeof *c.wpos);
+    if (!c.wpos) return ecm__status_set(ECM_ENOMEM, "cannot allocate the aging time warp");
+    for (size_t t = 0; t < c.N; t++) c.wpos[t] = c.os * n1 * -expm1(-la * (double)t / n1) / la;
+    const double last = c.wpos[c.N - 1];
+    if (!(last < (double)(SIZE_MAX / 16))) {
+      free(c.wpos);
+      return ecm__status_set(ECM_EOVERFLOW, "aging needs %g internal samples", last);
+    }
+    c.Ns = (size_t)floor(last) + 2;
+    ecm_status sg = ecm__fft_good_size_even(2 * c.Ns, &c.L);
+    if (sg != ECM_OK) {
+      free(c.wpos);
+      return sg;
+    }
+  } else {
+    ECM__TRY(ecm__fft_good_size_even(2 * c.N, &c.L));
+  }
   c.H = c.L / 2 + 1;
 
   ecm_sim_result *res = calloc(1, sizeof *res);
-  if (!res) return ecm__status_set(ECM_ENOMEM, "cannot allocate a simulation result");
+  if (!res) {
+    free(c.wpos);
+    return ecm__status_set(ECM_ENOMEM, "cannot allocate a simulation result");
+  }
   res->embed_len = c.L;
   ecm_status st = ECM_OK;
   sim_scratch *scr = NULL;
@@ -535,6 +595,7 @@ ecm_status ecm_sim_darkfield(const ecm_sim_params *p, const ecm_run *run, ecm_si
     size_t per = 2 * c.H * 8 + c.L * 4 + 2 * c.L * 4 * (c.domains ? 2 : 1) +
                  ECM__SIM_BLOCK * c.N * elt * 4 + (c.blur ? 20 * c.C : 0);
     if ((st = ecm__sim_acc(&total, (size_t)nth, per, 1)) != ECM_OK) goto fail;
+    if (c.aging && (st = ecm__sim_acc(&total, nt, sizeof(double), 1)) != ECM_OK) goto fail;
     /* transient: the two latent fields and the filter's padded noise and row pass */
     if (p->map_corr_px > 0) {
       size_t rg = (size_t)ceil(ECM__SIM_KERNEL_NSIGMA * p->map_corr_px / sqrt(2.0));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ecm/sim.h"
+#include "ecm/stats.h"
 #include "sim/sim_internal.h"
 #include "status/status_internal.h"
 #include "util/strbuf.h"
@@ -41,6 +42,7 @@ ecm_sim_params ecm_sim_default_params(void) {
   p.crystal_count = 0;
   p.crystal_radius_px = 3.0;
   p.crystal_brightness = 3.0;
+  p.aging_factor = 1.0;
   return p;
 }
 
@@ -114,6 +116,37 @@ ecm_status ecm_sim_check_params(const ecm_sim_params *p) {
   ECM__TRY(ecm__sim_range("crystal_radius_px", p->crystal_radius_px, 0.5, 1e3, "px"));
   ECM__TRY(ecm__sim_positive("crystal_brightness", p->crystal_brightness, 1e3,
                              "(relative to the sample mean 1)"));
+  ECM__TRY(ecm__sim_range("aging_factor", p->aging_factor, ECM__SIM_AGING_MIN, ECM__SIM_AGING_MAX,
+                          "(tau at the last frame / tau at the first; 1 = stationary)"));
+  return ECM_OK;
+}
+
+double ecm_sim_aging_tau_factor(const ecm_sim_params *p, double t_frames) {
+  if (!p || p->nt < 2) return NAN;
+  if (p->aging_factor == 1.0) return 1.0;
+  return pow(p->aging_factor, t_frames / (double)(p->nt - 1));
+}
+
+ecm_status ecm_sim_tseries_params(const ecm_sim_params *base, const ecm_sim_tseries_law *law,
+                                  double T_K, ecm_sim_params *out) {
+  if (!base || !law || !out)
+    return ecm__status_set(ECM_EINVAL, "ecm_sim_tseries_params: NULL argument");
+  if (!isfinite(T_K) || !(T_K > 0))
+    return ecm__status_set(ECM_EINVAL, "temperature %g K must be finite and > 0", T_K);
+  ECM__TRY(ecm__sim_range("E_eV", law->E_eV, 0, 100, "eV"));
+  ECM__TRY(ecm__sim_positive("tau_inf_s", law->tau_inf_s, 1e300, "s"));
+  ECM__TRY(ecm__sim_positive("T_ref_K", law->T_ref_K, 1e6, "K"));
+  ECM__TRY(ecm__sim_range("domain_ref_px", law->domain_ref_px, 0, 1e4, "px"));
+  ECM__TRY(ecm__sim_range("domain_exponent", law->domain_exponent, 0, 20, NULL));
+  *out = *base;
+  /* ln tau first: exp(E / kT) alone may overflow where tau_inf exp(E / kT) does not */
+  double lt = log(law->tau_inf_s) + law->E_eV / (ECM_STATS_KB_EV_PER_K * T_K);
+  out->tau_median_s = exp(lt);
+  out->domain_size_px = law->domain_ref_px > 0
+                            ? law->domain_ref_px * pow(law->T_ref_K / T_K, law->domain_exponent)
+                            : 0.0;
+  ecm_status st = ecm_sim_check_params(out);
+  if (st != ECM_OK) return ecm__status_prefix(st, "at T = %g K", T_K);
   return ECM_OK;
 }
 
@@ -173,6 +206,12 @@ ecm_status ecm_sim_params_json(const ecm_sim_params *p, char *buf, size_t cap) {
     ecm__sb_json_num(&sb, p->crystal_radius_px);
     ecm__sb_puts(&sb, ", \"crystal_brightness\": ");
     ecm__sb_json_num(&sb, p->crystal_brightness);
+  }
+  /* only when aging: the stationary JSON is unchanged */
+  if (p->aging_factor != 1.0) {
+    ecm__sb_puts(&sb, ", \"aging_factor\": ");
+    ecm__sb_json_num(&sb, p->aging_factor);
+    ecm__sb_puts(&sb, ", \"aging_law\": \"tau(t) = tau_map * aging_factor^(t / (nt - 1))\"");
   }
   ecm__sb_puts(&sb, "}");
   if (sb.failed) {

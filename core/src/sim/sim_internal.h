@@ -144,6 +144,9 @@ double ecm__sim_wire_width(const ecm_sim_params *p);
 /* Region code of a crystal site, and the most crystals (docs/simulator.md §8). */
 #define ECM__SIM_REGION_CRYSTAL 3
 #define ECM__SIM_MAX_CRYSTALS 1000
+/* Legal range of aging_factor. */
+#define ECM__SIM_AGING_MIN 1e-2
+#define ECM__SIM_AGING_MAX 1e2
 
 /* Centres (cy[k], cx[k]), k < p->crystal_count, of the crystals in sample coordinates
  * (whole pixels), drawn from stream (seed, CRYSTAL, 0, 0): uniform over the sample sites at

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything CI checks: dependencies, the normal build (warnings are errors), the
-# sanitizer build (AddressSanitizer + UndefinedBehaviorSanitizer), and every test via ctest.
+# Fiji plugin build (JNI bridge + ECM_Analysis.jar, its JVM tests), the sanitizer build
+# (AddressSanitizer + UndefinedBehaviorSanitizer), and every test via ctest.
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,11 @@ echo "== build (Release, -Werror)"
 ./scripts/build.sh build -DECM_WERROR=ON
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== build (Fiji plugin + JNI bridge, -Werror)"
+./scripts/build.sh build-fiji -DECM_WERROR=ON -DECM_BUILD_FIJI=ON
+echo "== tests (Fiji plugin in a JVM, headless and under Xvfb)"
+ctest --test-dir build-fiji --output-on-failure -j"$jobs" -L jvm
 
 echo "== build (ASan + UBSan)"
 ./scripts/build.sh build-asan -DECM_WERROR=ON -DECM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -1,0 +1,15 @@
+# Java for the Fiji plugin and the JNI bridge (ECM_BUILD_FIJI): javac/jar from the JDK, the
+# JNI headers, and UseJava's add_jar. Debian's FindJNI needs JAVA_HOME (docs: shared FIJI.md).
+if(NOT DEFINED ENV{JAVA_HOME} AND NOT JAVA_HOME)
+  find_program(ECM_JAVAC_PATH javac)
+  if(ECM_JAVAC_PATH)
+    file(REAL_PATH ${ECM_JAVAC_PATH} _ecm_javac_real)
+    get_filename_component(_ecm_jdk_bin ${_ecm_javac_real} DIRECTORY)
+    get_filename_component(_ecm_jdk ${_ecm_jdk_bin} DIRECTORY)
+    set(ENV{JAVA_HOME} ${_ecm_jdk})
+    set(JAVA_HOME ${_ecm_jdk})
+  endif()
+endif()
+find_package(Java 1.8 REQUIRED COMPONENTS Development Runtime)
+include(UseJava)
+find_package(JNI REQUIRED COMPONENTS JVM)

@@ -1,0 +1,202 @@
+package ecm.fiji;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Locale;
+
+/**
+ * The one class that owns the native library (libecm_jni): loading it once, and the typed,
+ * argument-checked entry points into it. Every failure becomes an {@link EcmException}.
+ */
+public final class EcmNative {
+  private EcmNative() {}
+
+  private static boolean loaded;
+  private static String loadedFrom;
+  private static EcmException loadError;
+
+  /** Fiji's platform folder name for this JVM: linux64, win64, macos-arm64, macosx. */
+  public static String platform() {
+    String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+    boolean x64 = arch.equals("amd64") || arch.equals("x86_64");
+    boolean arm64 = arch.equals("aarch64") || arch.equals("arm64");
+    if (os.startsWith("linux") && x64) return "linux64";
+    if (os.startsWith("windows") && x64) return "win64";
+    if (os.startsWith("mac") && arm64) return "macos-arm64";
+    if (os.startsWith("mac") && x64) return "macosx";
+    return os + "-" + arch;
+  }
+
+  /** Load libecm_jni once: java.library.path first, else the copy inside the jar. */
+  public static synchronized void load() {
+    if (loaded) return;
+    if (loadError != null) throw loadError;
+    try {
+      System.loadLibrary("ecm_jni");
+      loaded = true;
+      loadedFrom = "java.library.path";
+      return;
+    } catch (UnsatisfiedLinkError e) {
+      // not installed next to Fiji: fall back to the jar
+    }
+    String lib = System.mapLibraryName("ecm_jni");
+    String res = "/natives/" + platform() + "/" + lib;
+    File dir = null;
+    try {
+      InputStream in = EcmNative.class.getResourceAsStream(res);
+      if (in == null) {
+        throw new IOException("this ECM_Analysis.jar has no native library for platform '"
+            + platform() + "' (looked for " + res + " inside the jar)");
+      }
+      File file;
+      try {
+        dir = createPrivateDir();
+        file = new File(dir, lib);
+        OutputStream out = new FileOutputStream(file);
+        try {
+          byte[] buf = new byte[1 << 16];
+          for (int n; (n = in.read(buf)) > 0;) out.write(buf, 0, n);
+        } finally {
+          out.close();
+        }
+      } finally {
+        in.close();
+      }
+      file.deleteOnExit();
+      dir.deleteOnExit();
+      System.load(file.getAbsolutePath());
+      loaded = true;
+      loadedFrom = file.getAbsolutePath();
+    } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+      loadError = new EcmException(EcmException.ENOLIB,
+          "The ECM native library could not be loaded on " + platform() + " ("
+              + System.getProperty("os.name") + ", " + System.getProperty("os.arch") + "): "
+              + e.getMessage()
+              + (dir != null ? "\nExtracted to " + dir
+                      + " - if that folder is on a noexec file system, start Fiji with"
+                      + " -Djava.io.tmpdir=<another folder>"
+                               : ""));
+      throw loadError;
+    }
+  }
+
+  private static File createPrivateDir() throws IOException {
+    File f = File.createTempFile("ecm-jni-", "");
+    if (!f.delete() || !f.mkdir()) throw new IOException("cannot create a folder at " + f);
+    f.setReadable(false, false);
+    f.setReadable(true, true);
+    f.setWritable(false, false);
+    f.setWritable(true, true);
+    f.setExecutable(false, false);
+    f.setExecutable(true, true);
+    return f;
+  }
+
+  /** Where the library came from ("java.library.path" or the extracted file), or null. */
+  public static synchronized String loadedFrom() {
+    return loadedFrom;
+  }
+
+  // ---- typed entry points ----
+
+  /** Version of libecm, "MAJOR.MINOR.PATCH". */
+  public static String version() {
+    load();
+    return nativeVersion();
+  }
+
+  /** A small simulate + map run inside the native library; returns a one-line report. */
+  public static String selfTest() {
+    load();
+    return nativeSelfTest();
+  }
+
+  /** Result of {@link #simulate}: frames[t] holds ny*nx intensities; truthTau the tau map, s. */
+  public static final class SimStack {
+    public final float[][] frames;
+    public final float[] truthTau;
+
+    SimStack(float[][] frames, float[] truthTau) {
+      this.frames = frames;
+      this.truthTau = truthTau;
+    }
+  }
+
+  /** Dark-field simulator (ecm_sim_darkfield); arguments are those of ecm_sim_params. */
+  public static SimStack simulate(int nt, int ny, int nx, double dtSeconds, double pixelNm,
+      double tauMedianSeconds, double tauSigma, double betaMin, double betaMax, double contrast,
+      double dose, double mapCorrPx, long seed, int threads, Progress progress) {
+    if (nt < 1 || ny < 1 || nx < 1)
+      throw new EcmException(EcmException.EINVAL, "frames, width and height must be >= 1");
+    if ((long) ny * nx > Integer.MAX_VALUE - 8)
+      throw new EcmException(3, "a frame of " + nx + " x " + ny + " pixels is too large");
+    if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
+    load();
+    Object[] r = nativeSimulate(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds, tauSigma,
+        betaMin, betaMax, contrast, dose, mapCorrPx, seed, threads, progress);
+    return new SimStack((float[][]) r[0], (float[]) r[1]);
+  }
+
+  /** Indices into the summary returned by {@link #relaxMap} (mirrors jni/ecm_jni.c). */
+  public static final int S_N_PIXELS = 0, S_N_CONVERGED = 1, S_CONV_FRACTION = 2, S_TAU_MED = 3,
+      S_SIGMA = 4, S_TAU_MEDIAN = 5, S_BETA_MEAN = 6, S_A_MEAN = 7, S_ENS_TAU = 8,
+      S_ENS_BETA = 9, S_ENS_A = 10, S_ENS_CHI2 = 11, S_SERIES_OVER_TAU = 12,
+      S_DT_OVER_TAU = 13, S_SECONDS = 14, S_NBINS = 15, S_COUNT0 = 16;
+  /** Pixel status names, codes 0..8 (ecm_relax_status). */
+  public static final String[] STATUS_NAMES = {"converged", "max-iter", "singular",
+      "bad-input", "masked", "no-decay", "dark", "constant", "non-finite"};
+
+  /**
+   * Relaxation maps (ecm_relax_map + ecm_relax_summarize) of a stack given as ImageJ slices
+   * (float[], short[] read as unsigned, byte[] read as unsigned), each width*height long.
+   * The five output arrays must hold width*height values; they receive tau, beta, A,
+   * reduced chi2 and the status code of each pixel. Returns the summary numbers (S_*).
+   */
+  public static double[] relaxMap(Object[] slices, int width, int height, double frameInterval,
+      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection, int threads,
+      Progress progress, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status) {
+    if (slices == null || slices.length < 3)
+      throw new EcmException(EcmException.ENODATA, "relaxation maps need at least 3 frames"
+          + (slices == null ? "" : " (this stack has " + slices.length + ")"));
+    if (width < 1 || height < 1)
+      throw new EcmException(EcmException.EINVAL, "width and height must be >= 1");
+    int n = width * height;
+    for (Object s : slices) {
+      if (!(s instanceof float[] || s instanceof short[] || s instanceof byte[]))
+        throw new EcmException(EcmException.EUNSUPPORTED,
+            "relaxation maps need an 8-, 16- or 32-bit stack (RGB is not supported)");
+    }
+    if (!(pointsPerDecade > 0) || pointsPerDecade > 1000)
+      throw new EcmException(EcmException.EINVAL, "points per decade must be in (0, 1000]");
+    if (maxLag < 0) throw new EcmException(EcmException.EINVAL, "maximum lag must be >= 0");
+    if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
+    if (!(frameInterval >= 0) || Double.isInfinite(frameInterval))
+      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
+    float[][] outs = {tau, beta, amp, chi2, status};
+    for (float[] o : outs) {
+      if (o == null || o.length != n)
+        throw new EcmException(EcmException.EINVAL, "output arrays must hold width*height values");
+    }
+    load();
+    return nativeRelaxMap(slices, width, height, frameInterval, timeUnit == null ? "" : timeUnit,
+        pointsPerDecade, maxLag, biasCorrection, threads, progress, tau, beta, amp, chi2, status);
+  }
+
+  // ---- native methods (jni/ecm_jni.c); package-private so tests reach the raw checks ----
+
+  static native String nativeVersion();
+
+  static native String nativeSelfTest();
+
+  static native Object[] nativeSimulate(int nt, int ny, int nx, double dt, double px, double tau,
+      double sigma, double betaMin, double betaMax, double contrast, double dose, double corr,
+      long seed, int threads, Progress progress);
+
+  static native double[] nativeRelaxMap(Object[] slices, int width, int height, double interval,
+      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
+      Progress progress, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status);
+}

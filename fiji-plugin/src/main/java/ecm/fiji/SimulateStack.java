@@ -1,0 +1,166 @@
+package ecm.fiji;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.gui.GenericDialog;
+import ij.measure.Calibration;
+import ij.plugin.PlugIn;
+import ij.process.FloatProcessor;
+
+/**
+ * Plugins>ECM>Simulate ECM Stack: the dark-field simulator (ecm_sim_darkfield) with its
+ * truth tau map opened alongside; both calibrated (frame interval in s, pixel size in nm).
+ */
+public class SimulateStack implements PlugIn {
+  static final String TITLE = "Simulate ECM Stack";
+
+  /** Parameters (macro keys in brackets), defaults sized for teaching. */
+  public static final class Params {
+    public int frames = 400; // [frames]
+    public int width = 32; // [width]
+    public int height = 32; // [height]
+    public double interval = 0.5; // [interval] s
+    public double pixelSize = 1.0; // [pixel_size] nm
+    public double tauMedian = 5.0; // [tau_median] s
+    public double sigma = 0.5; // [sigma] of ln tau
+    public double betaMin = 0.5, betaMax = 1.0; // [beta_min] [beta_max]
+    public double contrast = 0.3; // [contrast]
+    public double dose = 0; // [dose] counts per pixel per frame; 0 = noiseless
+    public double mapCorrelation = 4; // [map_correlation] px
+    public int seed = 1; // [seed]
+  }
+
+  /** Outputs: the stack and the truth tau map. */
+  public static final class Result {
+    public ImagePlus stack, truthTau;
+  }
+
+  private static final Params remembered = new Params();
+  private Result last;
+
+  public Result getResult() {
+    return last;
+  }
+
+  @Override
+  public void run(String arg) {
+    try {
+      Params p = ask();
+      if (p == null) return;
+      last = compute(p, new IJProgress(TITLE));
+      Util.show(last.truthTau);
+      Util.show(last.stack);
+    } catch (EcmException e) {
+      Util.report(TITLE, e);
+    } catch (OutOfMemoryError e) {
+      IJ.outOfMemory(TITLE);
+    } finally {
+      IJ.showProgress(1.0);
+    }
+  }
+
+  Params ask() {
+    Params p = new Params();
+    Params d = remembered;
+    if (Util.headless()) {
+      Util.Options o = Util.Options.current();
+      if (!o.present()) return p;
+      p.frames = Util.toInt("frames", o.number("frames", d.frames), 1, 1 << 24);
+      p.width = Util.toInt("width", o.number("width", d.width), 1, 1 << 24);
+      p.height = Util.toInt("height", o.number("height", d.height), 1, 1 << 24);
+      p.interval = o.number("interval", d.interval);
+      p.pixelSize = o.number("pixel_size", d.pixelSize);
+      p.tauMedian = o.number("tau_median", d.tauMedian);
+      p.sigma = o.number("sigma", d.sigma);
+      p.betaMin = o.number("beta_min", d.betaMin);
+      p.betaMax = o.number("beta_max", d.betaMax);
+      p.contrast = o.number("contrast", d.contrast);
+      p.dose = o.number("dose", d.dose);
+      p.mapCorrelation = o.number("map_correlation", d.mapCorrelation);
+      p.seed = Util.toInt("seed", o.number("seed", d.seed), 0, Integer.MAX_VALUE);
+      return p;
+    }
+    GenericDialog gd = new GenericDialog(TITLE);
+    gd.addNumericField("Frames", d.frames, 0);
+    gd.addNumericField("Width (px)", d.width, 0);
+    gd.addNumericField("Height (px)", d.height, 0);
+    gd.addNumericField("Interval (frame interval, s)", d.interval, 4);
+    gd.addNumericField("Pixel_size (nm)", d.pixelSize, 3);
+    gd.addNumericField("Tau_median (s)", d.tauMedian, 4);
+    gd.addNumericField("Sigma (of ln tau)", d.sigma, 3);
+    gd.addNumericField("Beta_min", d.betaMin, 3);
+    gd.addNumericField("Beta_max", d.betaMax, 3);
+    gd.addNumericField("Contrast (speckle A)", d.contrast, 3);
+    gd.addNumericField("Dose (counts/px/frame; 0 = noiseless)", d.dose, 1);
+    gd.addNumericField("Map_correlation (px)", d.mapCorrelation, 2);
+    gd.addNumericField("Seed", d.seed, 0);
+    gd.showDialog();
+    if (gd.wasCanceled()) return null;
+    p.frames = Util.toInt("frames", gd.getNextNumber(), 1, 1 << 24);
+    p.width = Util.toInt("width", gd.getNextNumber(), 1, 1 << 24);
+    p.height = Util.toInt("height", gd.getNextNumber(), 1, 1 << 24);
+    p.interval = gd.getNextNumber();
+    p.pixelSize = gd.getNextNumber();
+    p.tauMedian = gd.getNextNumber();
+    p.sigma = gd.getNextNumber();
+    p.betaMin = gd.getNextNumber();
+    p.betaMax = gd.getNextNumber();
+    p.contrast = gd.getNextNumber();
+    p.dose = gd.getNextNumber();
+    p.mapCorrelation = gd.getNextNumber();
+    p.seed = Util.toInt("seed", gd.getNextNumber(), 0, Integer.MAX_VALUE);
+    if (gd.invalidNumber())
+      throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
+    synchronized (remembered) {
+      remembered.frames = p.frames;
+      remembered.width = p.width;
+      remembered.height = p.height;
+      remembered.interval = p.interval;
+      remembered.pixelSize = p.pixelSize;
+      remembered.tauMedian = p.tauMedian;
+      remembered.sigma = p.sigma;
+      remembered.betaMin = p.betaMin;
+      remembered.betaMax = p.betaMax;
+      remembered.contrast = p.contrast;
+      remembered.dose = p.dose;
+      remembered.mapCorrelation = p.mapCorrelation;
+      remembered.seed = p.seed;
+    }
+    return p;
+  }
+
+  /** Simulate without any dialog or display. */
+  public static Result compute(Params p, Progress progress) {
+    IJ.log(TITLE + ": frames=" + p.frames + " width=" + p.width + " height=" + p.height
+        + " interval=" + Util.fmt(p.interval) + " s pixel_size=" + Util.fmt(p.pixelSize)
+        + " nm tau_median=" + Util.fmt(p.tauMedian) + " s sigma=" + Util.fmt(p.sigma)
+        + " beta=[" + Util.fmt(p.betaMin) + ", " + Util.fmt(p.betaMax) + "] contrast="
+        + Util.fmt(p.contrast) + " dose=" + Util.fmt(p.dose) + " seed=" + p.seed);
+    long t0 = System.nanoTime();
+    EcmNative.SimStack s = EcmNative.simulate(p.frames, p.height, p.width, p.interval,
+        p.pixelSize, p.tauMedian, p.sigma, p.betaMin, p.betaMax, p.contrast, p.dose,
+        p.mapCorrelation, p.seed, 0, progress);
+    ImageStack st = new ImageStack(p.width, p.height);
+    for (int t = 0; t < s.frames.length; t++) st.addSlice("t=" + (t + 1), s.frames[t]);
+    Result r = new Result();
+    r.stack = new ImagePlus("ECM simulation", st);
+    r.stack.setDimensions(1, 1, s.frames.length);
+    Calibration cal = new Calibration();
+    cal.setUnit("nm");
+    cal.pixelWidth = cal.pixelHeight = p.pixelSize;
+    cal.frameInterval = p.interval;
+    cal.setTimeUnit("sec");
+    r.stack.setCalibration(cal);
+    r.stack.getProcessor().resetMinAndMax();
+    r.truthTau = new ImagePlus("ECM simulation truth tau",
+        new FloatProcessor(p.width, p.height, s.truthTau, null));
+    Calibration tc = cal.copy();
+    tc.setValueUnit("s");
+    r.truthTau.setCalibration(tc);
+    r.truthTau.getProcessor().resetMinAndMax();
+    IJ.log(TITLE + ": done in "
+        + String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - t0) * 1e-9) + " s");
+    return r;
+  }
+}

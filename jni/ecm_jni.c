@@ -1,0 +1,474 @@
+/* jni/ecm_jni.c — thin JNI glue between the Fiji plugin (ecm.fiji.EcmNative) and libecm.
+ *
+ * No numerics: argument checks, one copy of ImageJ's per-slice arrays into one native
+ * float buffer, the progress callback forwarded to a Java object (IJ.showProgress, Esc),
+ * and every ecm_status turned into an ecm.fiji.EcmException carrying ecm_errmsg().
+ * No JNI critical region is ever held: arrays are copied with Get/Set<Type>ArrayRegion.
+ * Nothing here aborts or exits; a pending Java exception always ends the call. */
+#include <jni.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ecm/relax.h"
+#include "ecm/sim.h"
+#include "ecm/stack.h"
+#include "ecm/status.h"
+#include "ecm_fiji_EcmNative.h"
+
+#define EXC_CLASS "ecm/fiji/EcmException"
+
+/* Throw ecm.fiji.EcmException(code, message); falls back to RuntimeException. */
+static void throw_ecm(JNIEnv *env, int code, const char *msg) {
+  if ((*env)->ExceptionCheck(env)) return; /* keep the first exception */
+  jclass cls = (*env)->FindClass(env, EXC_CLASS);
+  if (cls) {
+    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>", "(ILjava/lang/String;)V");
+    jstring jmsg = (*env)->NewStringUTF(env, msg ? msg : "");
+    if (ctor && jmsg) {
+      jobject exc = (*env)->NewObject(env, cls, ctor, (jint)code, jmsg);
+      if (exc) (*env)->Throw(env, (jthrowable)exc);
+      return;
+    }
+  }
+  if ((*env)->ExceptionCheck(env)) return;
+  jclass rt = (*env)->FindClass(env, "java/lang/RuntimeException");
+  if (rt) (*env)->ThrowNew(env, rt, msg ? msg : "");
+}
+
+/* Throw for a core status: "<strerror>: <errmsg>". */
+static void throw_status(JNIEnv *env, ecm_status st) {
+  char buf[1024];
+  const char *detail = ecm_errmsg();
+  if (detail && detail[0])
+    snprintf(buf, sizeof buf, "%s: %s", ecm_strerror(st), detail);
+  else
+    snprintf(buf, sizeof buf, "%s", ecm_strerror(st));
+  throw_ecm(env, (int)st, buf);
+}
+
+static void throw_arg(JNIEnv *env, const char *msg) {
+  throw_ecm(env, (int)ECM_EINVAL, msg);
+}
+
+/* ---- progress: forwarded to ecm.fiji.Progress.update(double, String) -> boolean ---- */
+
+typedef struct progress_ctx {
+  JNIEnv *env;
+  jobject cb; /* may be NULL */
+  jmethodID mid;
+  double last; /* last fraction forwarded */
+  int cancelled;
+} progress_ctx;
+
+static int forward_progress(void *user, double fraction, const char *stage) {
+  progress_ctx *c = (progress_ctx *)user;
+  if (c->cancelled) return 1;
+  if (!c->cb) return 0;
+  /* The core calls back on the caller's thread only, so env is valid here. Forward at most
+   * every 0.5 % (and the end) to keep the AWT event queue quiet. */
+  if (fraction < 1.0 && fraction - c->last < 0.005 && c->last >= 0) return 0;
+  c->last = fraction;
+  JNIEnv *env = c->env;
+  jstring s = (*env)->NewStringUTF(env, stage ? stage : "");
+  if (!s) {
+    (*env)->ExceptionClear(env);
+    c->cancelled = 1;
+    return 1;
+  }
+  jboolean stop = (*env)->CallBooleanMethod(env, c->cb, c->mid, (jdouble)fraction, s);
+  (*env)->DeleteLocalRef(env, s);
+  if ((*env)->ExceptionCheck(env)) { /* a throwing callback cancels the run */
+    (*env)->ExceptionClear(env);
+    c->cancelled = 1;
+    return 1;
+  }
+  if (stop) c->cancelled = 1;
+  return stop ? 1 : 0;
+}
+
+/* Set up a progress context; 0 and a pending exception on failure. */
+static int progress_init(JNIEnv *env, jobject cb, progress_ctx *c) {
+  memset(c, 0, sizeof *c);
+  c->env = env;
+  c->last = -1;
+  if (!cb) return 1;
+  jclass cls = (*env)->GetObjectClass(env, cb);
+  c->mid = (*env)->GetMethodID(env, cls, "update", "(DLjava/lang/String;)Z");
+  (*env)->DeleteLocalRef(env, cls);
+  if (!c->mid) return 0; /* NoSuchMethodError pending */
+  c->cb = cb;
+  return 1;
+}
+
+static ecm_run make_run(jint threads, progress_ctx *pc) {
+  ecm_run run = ecm_run_default();
+  run.threads = threads > 0 ? threads : 0;
+  run.progress = forward_progress;
+  run.user = pc;
+  return run;
+}
+
+/* ---- version and self-test ---- */
+
+JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeVersion(JNIEnv *env, jclass cls) {
+  (void)cls;
+  return (*env)->NewStringUTF(env, ecm_version());
+}
+
+/* A small end-to-end run inside the native library: simulate 256 frames of 6 x 5 pixels
+ * (tau = 4 frames) and map them; at least half the pixels must converge. Returns a one-line report;
+ * throws on any core error. */
+JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeSelfTest(JNIEnv *env, jclass cls) {
+  (void)cls;
+  ecm_status st = ecm_init();
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = 256;
+  sp.ny = 5;
+  sp.nx = 6;
+  sp.tau_median_s = 2.0;
+  sp.tau_sigma = 0;
+  sp.frame_interval_s = 0.5;
+  ecm_run run = ecm_run_default();
+  run.threads = 1;
+  ecm_sim_result *sim = NULL;
+  st = ecm_sim_darkfield(&sp, &run, &sim);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  ecm_view v = ecm_stack_view(sim->stack);
+  ecm_relax_params rp = ecm_relax_default_params();
+  ecm_relax_maps *maps = NULL;
+  st = ecm_relax_map(&v, NULL, &rp, &run, &maps);
+  if (st != ECM_OK) {
+    ecm_sim_result_free(sim);
+    throw_status(env, st);
+    return NULL;
+  }
+  char buf[256];
+  size_t conv = maps->count[ECM_RELAX_CONVERGED], npx = maps->ny * maps->nx;
+  int ok = 2 * conv >= npx;
+  snprintf(buf, sizeof buf,
+           "libecm %s: simulate 256x5x6 + relaxation map %s, %zu of %zu pixels converged",
+           ecm_version(), ok ? "ok" : "FAILED", conv, npx);
+  ecm_relax_maps_free(maps);
+  ecm_sim_result_free(sim);
+  if (!ok) {
+    throw_ecm(env, (int)ECM_EINTERNAL, buf);
+    return NULL;
+  }
+  return (*env)->NewStringUTF(env, buf);
+}
+
+/* ---- simulate dark-field ---- */
+
+/* Returns Object[]{ float[nt][ny*nx] frames, float[ny*nx] truth tau (s) }. */
+JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulate(
+    JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
+    jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
+    jlong seed, jint threads, jobject cb) {
+  (void)cls;
+  if (nt < 1 || ny < 1 || nx < 1) {
+    throw_arg(env, "simulate: frames, width and height must be >= 1");
+    return NULL;
+  }
+  if ((int64_t)ny * nx > INT32_MAX - 8) {
+    throw_ecm(env, ECM_EOVERFLOW,
+              "simulate: a frame of more than 2^31 pixels does not fit a Java array");
+    return NULL;
+  }
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = (size_t)nt;
+  sp.ny = (size_t)ny;
+  sp.nx = (size_t)nx;
+  sp.frame_interval_s = dt;
+  sp.pixel_size_nm = px;
+  sp.tau_median_s = tau;
+  sp.tau_sigma = sigma;
+  sp.beta_min = beta_min;
+  sp.beta_max = beta_max;
+  sp.contrast = contrast;
+  sp.dose = dose;
+  sp.map_corr_px = corr;
+  sp.seed = (uint64_t)seed;
+  ecm_status st = ecm_sim_check_params(&sp); /* checked before any allocation */
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  progress_ctx pc;
+  if (!progress_init(env, cb, &pc)) return NULL;
+  ecm_run run = make_run(threads, &pc);
+  ecm_sim_result *sim = NULL;
+  st = ecm_sim_darkfield(&sp, &run, &sim);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  jsize plane = (jsize)((size_t)ny * (size_t)nx);
+  jobjectArray result = NULL;
+  jclass fa_cls = (*env)->FindClass(env, "[F");
+  jclass obj_cls = (*env)->FindClass(env, "java/lang/Object");
+  jobjectArray frames = NULL;
+  jfloatArray truth = NULL;
+  if (!fa_cls || !obj_cls) goto done;
+  frames = (*env)->NewObjectArray(env, nt, fa_cls, NULL);
+  if (!frames) goto done;
+  for (jint t = 0; t < nt; t++) {
+    jfloatArray a = (*env)->NewFloatArray(env, plane);
+    if (!a) goto done;
+    (*env)->SetFloatArrayRegion(env, a, 0, plane, ecm_stack_frame(sim->stack, (size_t)t));
+    (*env)->SetObjectArrayElement(env, frames, t, a);
+    (*env)->DeleteLocalRef(env, a);
+    if ((*env)->ExceptionCheck(env)) goto done;
+  }
+  truth = (*env)->NewFloatArray(env, plane);
+  if (!truth) goto done;
+  (*env)->SetFloatArrayRegion(env, truth, 0, plane, sim->tau_s->data);
+  result = (*env)->NewObjectArray(env, 2, obj_cls, NULL);
+  if (!result) goto done;
+  (*env)->SetObjectArrayElement(env, result, 0, frames);
+  (*env)->SetObjectArrayElement(env, result, 1, truth);
+done:
+  ecm_sim_result_free(sim);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  return result;
+}
+
+/* ---- relaxation maps ---- */
+
+/* Copy ImageJ's per-slice arrays (float[], short[] as unsigned, byte[] as unsigned) into
+ * one native buffer of nt * plane floats. 0 and a pending exception on failure. */
+static int copy_slices(JNIEnv *env, jobjectArray slices, jsize nt, jsize plane, float *dst) {
+  jclass f_cls = (*env)->FindClass(env, "[F");
+  jclass s_cls = (*env)->FindClass(env, "[S");
+  jclass b_cls = (*env)->FindClass(env, "[B");
+  if (!f_cls || !s_cls || !b_cls) return 0;
+  void *scratch = NULL; /* one slice of 8- or 16-bit values, reused */
+  int ok = 0;
+  for (jsize t = 0; t < nt; t++) {
+    jobject a = (*env)->GetObjectArrayElement(env, slices, t);
+    if ((*env)->ExceptionCheck(env)) goto out;
+    if (!a) {
+      char m[96];
+      snprintf(m, sizeof m, "relaxation maps: slice %d is null", (int)t + 1);
+      throw_arg(env, m);
+      goto out;
+    }
+    float *row = dst + (size_t)t * (size_t)plane;
+    jsize len = (*env)->GetArrayLength(env, (jarray)a);
+    int kind = (*env)->IsInstanceOf(env, a, f_cls)   ? 'F'
+               : (*env)->IsInstanceOf(env, a, s_cls) ? 'S'
+               : (*env)->IsInstanceOf(env, a, b_cls) ? 'B'
+                                                     : 0;
+    if (!kind) {
+      throw_ecm(env, ECM_EUNSUPPORTED,
+                "relaxation maps: slices must be 8-bit, 16-bit or 32-bit (RGB is not supported)");
+      (*env)->DeleteLocalRef(env, a);
+      goto out;
+    }
+    if (len != plane) {
+      char m[128];
+      snprintf(m, sizeof m, "relaxation maps: slice %d has %d pixels, expected %d", (int)t + 1,
+               (int)len, (int)plane);
+      throw_ecm(env, ECM_ESIZE, m);
+      (*env)->DeleteLocalRef(env, a);
+      goto out;
+    }
+    if (kind == 'F') {
+      (*env)->GetFloatArrayRegion(env, (jfloatArray)a, 0, plane, row);
+    } else {
+      if (!scratch) {
+        scratch = malloc((size_t)plane * sizeof(jshort));
+        if (!scratch) {
+          throw_ecm(env, ECM_ENOMEM, "relaxation maps: out of native memory");
+          (*env)->DeleteLocalRef(env, a);
+          goto out;
+        }
+      }
+      if (kind == 'S') {
+        jshort *s = (jshort *)scratch;
+        (*env)->GetShortArrayRegion(env, (jshortArray)a, 0, plane, s);
+        for (jsize i = 0; i < plane; i++) row[i] = (float)((uint16_t)s[i]);
+      } else {
+        jbyte *b = (jbyte *)scratch;
+        (*env)->GetByteArrayRegion(env, (jbyteArray)a, 0, plane, b);
+        for (jsize i = 0; i < plane; i++) row[i] = (float)((uint8_t)b[i]);
+      }
+    }
+    (*env)->DeleteLocalRef(env, a);
+    if ((*env)->ExceptionCheck(env)) goto out;
+  }
+  ok = 1;
+out:
+  free(scratch);
+  return ok;
+}
+
+static int put_floats(JNIEnv *env, jfloatArray dst, const float *src, jsize n) {
+  (*env)->SetFloatArrayRegion(env, dst, 0, n, src);
+  return !(*env)->ExceptionCheck(env);
+}
+
+/* Index of the summary numbers returned by nativeRelaxMap (mirrored in EcmNative.java). */
+enum {
+  S_N_PIXELS,
+  S_N_CONVERGED,
+  S_CONV_FRACTION,
+  S_TAU_MED,
+  S_SIGMA,
+  S_TAU_MEDIAN,
+  S_BETA_MEAN,
+  S_A_MEAN,
+  S_ENS_TAU,
+  S_ENS_BETA,
+  S_ENS_A,
+  S_ENS_CHI2,
+  S_SERIES_OVER_TAU,
+  S_DT_OVER_TAU,
+  S_SECONDS,
+  S_NBINS,
+  S_COUNT0,
+  S_LEN = S_COUNT0 + ECM_RELAX_NSTATUS
+};
+
+JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
+    JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
+    jstring time_unit, jdouble points_per_decade, jint max_lag, jboolean bias, jint threads,
+    jobject cb, jfloatArray tau, jfloatArray beta, jfloatArray amp, jfloatArray chi2,
+    jfloatArray status) {
+  (void)cls;
+  /* every argument is checked before the core is called */
+  if (!slices) {
+    throw_arg(env, "relaxation maps: no slices");
+    return NULL;
+  }
+  if (width < 1 || height < 1) {
+    throw_arg(env, "relaxation maps: width and height must be >= 1");
+    return NULL;
+  }
+  if ((int64_t)width * height > INT32_MAX - 8) {
+    throw_ecm(env, ECM_EOVERFLOW, "relaxation maps: image too large for a Java array");
+    return NULL;
+  }
+  jsize plane = width * height;
+  jsize nt = (*env)->GetArrayLength(env, slices);
+  if (nt < 3) {
+    char m[128];
+    snprintf(m, sizeof m, "relaxation maps need at least 3 frames (this stack has %d)", (int)nt);
+    throw_ecm(env, ECM_ENODATA, m);
+    return NULL;
+  }
+  if (!(points_per_decade > 0) || !isfinite(points_per_decade) || points_per_decade > 1000) {
+    throw_arg(env, "relaxation maps: points per decade must be in (0, 1000]");
+    return NULL;
+  }
+  if (max_lag < 0) {
+    throw_arg(env, "relaxation maps: maximum lag must be >= 0 (0 = half the series)");
+    return NULL;
+  }
+  if (!isfinite(interval) || interval < 0) {
+    throw_arg(env, "relaxation maps: frame interval must be >= 0 (0 = uncalibrated)");
+    return NULL;
+  }
+  jfloatArray outs[5] = {tau, beta, amp, chi2, status};
+  for (int i = 0; i < 5; i++) {
+    if (!outs[i] || (*env)->GetArrayLength(env, outs[i]) != plane) {
+      throw_arg(env, "relaxation maps: output arrays must hold width * height values");
+      return NULL;
+    }
+  }
+  ecm_calib cal;
+  ecm_calib_init(&cal);
+  if (interval > 0) {
+    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
+    if (time_unit && !u) return NULL;
+    cal.frame_interval = interval;
+    snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
+    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
+  }
+  progress_ctx pc;
+  if (!progress_init(env, cb, &pc)) return NULL;
+
+  size_t n = 0;
+  ecm_status st = ecm_size_mul((size_t)nt, (size_t)plane, &n);
+  float *buf = st == ECM_OK ? malloc(n * sizeof(float)) : NULL;
+  if (!buf) {
+    if (st != ECM_OK)
+      throw_status(env, st);
+    else
+      throw_ecm(env, ECM_ENOMEM, "relaxation maps: not enough native memory for the stack copy");
+    return NULL;
+  }
+  if (!copy_slices(env, slices, nt, plane, buf)) {
+    free(buf);
+    return NULL;
+  }
+  ecm_view v = ecm_view_contiguous(buf, (size_t)nt, (size_t)height, (size_t)width);
+  v.calib = cal;
+  ecm_relax_params p = ecm_relax_default_params();
+  p.points_per_decade = points_per_decade;
+  p.max_lag = (size_t)max_lag;
+  p.bias_correction = bias ? 1 : 0;
+  ecm_run run = make_run(threads, &pc);
+  ecm_relax_maps *maps = NULL;
+  st = ecm_relax_map(&v, NULL, &p, &run, &maps); /* no JNI call held open across this */
+  free(buf);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  ecm_relax_summary sum;
+  memset(&sum, 0, sizeof sum);
+  st = ecm_relax_summarize(maps, NULL, &p, &sum);
+  if (st != ECM_OK) {
+    ecm_relax_maps_free(maps);
+    throw_status(env, st);
+    return NULL;
+  }
+  jdoubleArray res = NULL;
+  float *stat = malloc((size_t)plane * sizeof(float));
+  if (!stat) {
+    throw_ecm(env, ECM_ENOMEM, "relaxation maps: out of native memory");
+    goto done;
+  }
+  for (jsize i = 0; i < plane; i++) stat[i] = (float)maps->status[i];
+  if (!put_floats(env, tau, maps->tau, plane) || !put_floats(env, beta, maps->beta, plane) ||
+      !put_floats(env, amp, maps->A, plane) || !put_floats(env, chi2, maps->chi2, plane) ||
+      !put_floats(env, status, stat, plane))
+    goto done;
+  double s[S_LEN];
+  s[S_N_PIXELS] = (double)sum.n_pixels;
+  s[S_N_CONVERGED] = (double)sum.n_converged;
+  s[S_CONV_FRACTION] = sum.converged_fraction;
+  s[S_TAU_MED] = sum.has_lognormal ? sum.lognormal.tau_med : NAN;
+  s[S_SIGMA] = sum.has_lognormal ? sum.lognormal.sigma : NAN;
+  s[S_TAU_MEDIAN] = sum.n_converged ? sum.tau.median : NAN;
+  s[S_BETA_MEAN] = sum.n_converged ? sum.beta.mean : NAN;
+  s[S_A_MEAN] = sum.n_converged ? sum.A.mean : NAN;
+  int ens_ok = sum.ens_fit.state == ECM_KWW_CONVERGED;
+  s[S_ENS_TAU] = ens_ok ? sum.ens_fit.tau : NAN;
+  s[S_ENS_BETA] = ens_ok ? sum.ens_fit.beta : NAN;
+  s[S_ENS_A] = ens_ok ? sum.ens_fit.A : NAN;
+  s[S_ENS_CHI2] = ens_ok ? sum.ens_fit.chi2_red : NAN;
+  s[S_SERIES_OVER_TAU] = sum.series_over_tau;
+  s[S_DT_OVER_TAU] = sum.dt_over_tau;
+  s[S_SECONDS] = strcmp(maps->time_unit, "s") == 0 ? 1.0 : 0.0;
+  s[S_NBINS] = (double)maps->nbins;
+  for (int k = 0; k < ECM_RELAX_NSTATUS; k++) s[S_COUNT0 + k] = (double)maps->count[k];
+  res = (*env)->NewDoubleArray(env, S_LEN);
+  if (res) (*env)->SetDoubleArrayRegion(env, res, 0, S_LEN, s);
+done:
+  free(stat);
+  ecm_relax_summary_clear(&sum);
+  ecm_relax_maps_free(maps);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  return res;
+}

@@ -24,6 +24,7 @@
 #define ECM_G4_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ecm/stack.h"
 #include "ecm/status.h"
@@ -99,6 +100,96 @@ ecm_status ecm_g4_xi_exp(const ecm_g4_result *r, size_t dt_index, size_t r_min, 
 /* The row whose excess g4(Δt, r_min) - g4(Δt, r_max) is largest (the Δt nearest the peak of
  * the dynamic heterogeneity, ~τ); 0 when none is finite. */
 size_t ecm_g4_peak_row(const ecm_g4_result *r, size_t r_min, size_t r_max);
+
+/* ---- xi_sep: Nakazawa's separable fit (docs/g4.md) ----
+ * Over the rows with Δt > 0 and rings Δr = r_min..r_max of a g4 table (fit the
+ * CONVENTIONAL variant), least squares (GSL trust-region Levenberg-Marquardt, equal weights,
+ * a few starts over τ and ξ, the lowest RSS kept) of
+ *   g4(Δt_i, Δr) = b_i + [a exp(-2 (Δt_i/τ)^γt) + c] exp(-2 (Δr/ξ)^γr),
+ * Nakazawa's G4 - 1 model as printed when flags = 0 (b_i = 1, c = 0). Options:
+ *   ECM_G4_SEP_ROW_BASELINE  one free baseline b_i per row (the conventional g4 tends to
+ *                            g2(Δt)^2, not 1, between independent regions);
+ *   ECM_G4_SEP_PLATEAU       a free Δt-independent amplitude c (static spatial correlation
+ *                            of the intensities, e.g. speckle shared within a domain, keeps
+ *                            g4(Δt, small Δr) above the baseline at Δt >> τ).
+ * xi_sep = ξ (px); with γr = 1 it is comparable with xi_exp = 2 Rc. Errors: sqrt of the
+ * diagonal of s^2 (J^T J)^-1, s^2 = RSS / (n - p), mapped from the log parameters. */
+#define ECM_G4_SEP_ROW_BASELINE 1u
+#define ECM_G4_SEP_PLATEAU 2u
+
+typedef struct ecm_g4_sep {
+  int ok;           /* converged with a full-rank covariance, finite xi_err, a > 0 */
+  int row_baseline; /* as requested */
+  int plateau;      /* as requested */
+  size_t r_min, r_max, n_rows, n_used; /* rows (Δt > 0) and points used */
+  double a, a_err;
+  double tau, tau_err; /* frames */
+  double gamma_t, gamma_t_err;
+  double xi, xi_err; /* xi_sep, px */
+  double gamma_r, gamma_r_err;
+  double c, c_err; /* plateau amplitude (NaN without ECM_G4_SEP_PLATEAU) */
+  double chi2_red; /* RSS / (n - p) */
+} ecm_g4_sep;
+
+/* ECM_EINVAL: NULL, r_min < 1 or r_max > R or fewer than 3 rings, fewer than 2 rows with
+ * Δt > 0 (ROW_BASELINE) or 1 row, more than 58 rows with ROW_BASELINE; ECM_ENOMEM. A fit
+ * that fails numerically returns ECM_OK with ok = 0 (values NaN when nothing converged). */
+ecm_status ecm_g4_xi_sep(const ecm_g4_result *r, size_t r_min, size_t r_max, unsigned flags,
+                         ecm_g4_sep *out);
+
+/* ---- xi_contour: the 0.5 contour of the normalised g4 (Zhang supp. note 6, docs/g4.md) ----
+ * Per row i: h(Δr) = (g4(Δt_i, Δr) - 1) / (g4(Δt_i, r_norm) - 1); dr_half[i] = the first
+ * Δr > r_norm where h falls to 0.5, linearly interpolated between rings (NaN when the row's
+ * normaliser is <= 0 or h never reaches 0.5 within R). The contour (Δt_i, dr_half[i]) is then
+ * fitted (GSL LM, started from a scan of ν with the linear parameters solved exactly) to a
+ * decaying exponential plus a linear background,
+ *   dr_half(Δt) = ε exp(-Δt / ν) + c0 + c1 Δt,
+ * xi_contour = 2 ε (px), ν in frames. This reading of note 6 (its text is cut short in our
+ * copy; Fig. S2 caption: "ε and ν determined from the width of the exponential fitting
+ * curve") is ours: docs/g4.md. */
+typedef struct ecm_g4_contour {
+  int ok;        /* 1 when >= 5 contour points, converged, finite errors, ε > 0, ν > 0 */
+  size_t r_norm; /* as requested */
+  size_t n_used; /* contour points */
+  double eps, eps_err, nu, nu_err, c0, c0_err, c1, c1_err;
+  double xi, xi_err; /* xi_contour = 2 ε, px */
+  double chi2_red;
+} ecm_g4_contour;
+
+/* dr_half: NULL or r->n_dt doubles (caller-owned) receiving the contour. ECM_EINVAL: NULL
+ * r/out, r_norm + 1 > R. A fit that fails returns ECM_OK with ok = 0. */
+ecm_status ecm_g4_xi_contour(const ecm_g4_result *r, size_t r_norm, double *dr_half,
+                             ecm_g4_contour *out);
+
+/* ---- xi_domain_fwhm: domain size of a map (Huang & Voyles) ----
+ * Spatial autocorrelation of the map v = map - mean over the valid pixels (valid[i] != 0 and
+ * map[i] finite; valid NULL = all finite pixels), with masked normalisation
+ *   rho(d) = [sum_r w v(r) w v(r+d) / sum_r w(r) w(r+d)] / [same at d = 0],
+ * both sums by zero-padded (no wrap-around) FFTs, then a least-squares fit (GSL LM) of
+ *   rho(dx, dy) = A exp(-dx^2 / (2 sx^2) - dy^2 / (2 sy^2)) + B
+ * over |dx|, |dy| <= fit_half (lags with no pair skipped; d = 0 left out when
+ * exclude_origin, e.g. for a fitted map whose pixel noise spikes rho(0)). FWHM_x =
+ * 2 sqrt(2 ln 2) sx, FWHM_y likewise, xi_domain_fwhm = 2 sqrt(2 ln 2) sqrt(sx sy). fit_half 0 =
+ * auto: 3x the lag where the axis-averaged rho first drops below 1/2, clamped to
+ * [3, min(ny, nx)/2 - 1]. Pass ln tau for a tau map (a log-normal map's autocorrelation is
+ * dominated by its tail otherwise). Errors as for xi_sep (residuals of neighbouring lags are
+ * correlated, so they are optimistic; docs/g4.md). */
+typedef struct ecm_g4_domain {
+  int ok;          /* converged, finite errors, A > 0, both widths inside the window */
+  size_t n_valid;  /* valid pixels */
+  size_t fit_half; /* window used */
+  size_t n_used;   /* lags fitted */
+  double A, A_err, B, B_err;
+  double sigma_x, sigma_x_err, sigma_y, sigma_y_err; /* px */
+  double fwhm_x, fwhm_x_err, fwhm_y, fwhm_y_err;     /* px */
+  double fwhm, fwhm_err; /* xi_domain_fwhm, px (geometric mean of the two FWHM) */
+  double chi2_red;
+} ecm_g4_domain;
+
+/* ECM_EINVAL: NULL map/out, ny or nx < 4, fit_half >= min(ny, nx) / 2 (nonzero); ECM_ENODATA:
+ * fewer than 8 valid pixels or a constant map; ECM_ENOMEM. Fit failure: ECM_OK, ok = 0. */
+ecm_status ecm_g4_domain_size(const float *map, const uint8_t *valid, size_t ny, size_t nx,
+                              size_t fit_half, int exclude_origin, ecm_g4_domain *out);
 
 #ifdef __cplusplus
 }

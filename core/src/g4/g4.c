@@ -232,8 +232,10 @@ static ecm_status literal(const ecm_view *s, const uint8_t *in, const geom *g,
   }
   if (st != ECM_OK) goto out;
   ecm__fft_spec ts = ecm__fft_spec_1d(ECM__FFT_R2C, ECM__FFT_F64, g->L, 0);
+  ts.effort = ECM__FFT_MEASURE; /* run once per ROI pixel and ring */
   if ((st = ecm__fft_plan_get(&ts, &tf)) != ECM_OK) goto out;
   ts = ecm__fft_spec_1d(ECM__FFT_C2R, ECM__FFT_F64, g->L, 0);
+  ts.effort = ECM__FFT_MEASURE;
   if ((st = ecm__fft_plan_get(&ts, &ti)) != ECM_OK) goto out;
 
   size_t nb = batch_rings(g, nroi, run);
@@ -579,10 +581,14 @@ ecm_status ecm_g4_compute(const ecm_view *s, const ecm_mask *mask, const ecm_g4_
   memcpy(r->dt, p->dt, p->n_dt * sizeof *r->dt);
   for (size_t i = 0; i < p->n_dt * r->n_r; i++) r->g4[i] = NAN;
   const ecm__fft_plan *fwd = NULL, *inv = NULL;
+  /* The 2D plans run once or twice per frame and lag (10^5 times for a long series):
+   * MEASURE plans, faster to execute; results may differ in the last bits between runs. */
   ecm__fft_spec sp = ecm__fft_spec_2d(ECM__FFT_R2C, ECM__FFT_F64, g.py, g.px, 0);
+  sp.effort = ECM__FFT_MEASURE;
   ecm_status st = ecm__fft_plan_get(&sp, &fwd);
   if (st == ECM_OK) {
     sp = ecm__fft_spec_2d(ECM__FFT_C2R, ECM__FFT_F64, g.py, g.px, 0);
+    sp.effort = ECM__FFT_MEASURE;
     st = ecm__fft_plan_get(&sp, &inv);
   }
   const uint8_t *in = mask ? mask->inside : NULL;

@@ -161,6 +161,31 @@ static void test_sha256_vectors(void **state) {
   assert_non_null(strstr(ecm_errmsg(), "no_such_file"));
 }
 
+/* Both compression paths (the SHA extensions where the CPU has them, and the portable one)
+ * give the standard digests, also for long runs of whole blocks in one update. */
+static void test_sha256_paths(void **state) {
+  (void)state;
+  size_t n = 1000000;
+  char *buf = malloc(n);
+  assert_non_null(buf);
+  memset(buf, 'a', n);
+  for (int portable = 0; portable <= 1; portable++) {
+    ecm__io_sha256_portable_only(portable);
+    ecm__io_sha256 c;
+    uint8_t d[32];
+    char hex[65];
+    ecm__io_sha256_init(&c);
+    ecm__io_sha256_update(&c, buf, n);
+    ecm__io_sha256_final(&c, d);
+    ecm__io_sha256_hex(d, hex);
+    assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    sha_hex_of("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+  ecm__io_sha256_portable_only(0);
+  free(buf);
+}
+
 /* ---- small pure helpers ---- */
 
 static void test_units_and_numbers(void **state) {
@@ -1220,6 +1245,7 @@ int main(void) {
   TIFFSetWarningHandler(NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sha256_vectors),
+      cmocka_unit_test(test_sha256_paths),
       cmocka_unit_test(test_units_and_numbers),
       cmocka_unit_test(test_properties_syntax),
       cmocka_unit_test(test_imagej_description_parse),

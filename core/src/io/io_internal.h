@@ -135,4 +135,7 @@ void ecm__io_sha256_final(ecm__io_sha256 *c, uint8_t out[32]);
 /* Digest as 64 lowercase hex digits + NUL. */
 void ecm__io_sha256_hex(const uint8_t digest[32], char hex[65]);
 
+/* Tests: 1 = use the portable SHA-256 compression even where the CPU has SHA extensions. */
+void ecm__io_sha256_portable_only(int on);
+
 #endif

@@ -7,6 +7,12 @@
 #include "io/io_internal.h"
 #include "status/status_internal.h"
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define ECM__SHA_NI 1
+#endif
+
 static const uint32_t ecm__sha_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -58,6 +64,69 @@ static void ecm__sha256_block(uint32_t h[8], const uint8_t *p) {
   h[7] += k;
 }
 
+#ifdef ECM__SHA_NI
+/* The same compression with the x86 SHA extensions (about 5x faster on a 1 GB stack), for
+ * `blocks` consecutive 64-byte blocks. The message schedule rotates through four registers:
+ * group i (rounds 4i..4i+3) consumes W[i%4]; sha256msg1/msg2 prepare the group four ahead. */
+__attribute__((target("sha,sse4.1,ssse3"))) static void ecm__sha256_blocks_ni(
+    uint32_t h[8], const uint8_t *p, size_t blocks) {
+  const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  __m128i tmp = _mm_loadu_si128((const __m128i *)&h[0]);
+  __m128i st1 = _mm_loadu_si128((const __m128i *)&h[4]);
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);            /* CDAB */
+  st1 = _mm_shuffle_epi32(st1, 0x1B);            /* EFGH */
+  __m128i st0 = _mm_alignr_epi8(tmp, st1, 8);    /* ABEF */
+  st1 = _mm_blend_epi16(st1, tmp, 0xF0);         /* CDGH */
+  for (; blocks; blocks--, p += 64) {
+    __m128i abef = st0, cdgh = st1, w[4], msg;
+    for (int i = 0; i < 16; i++) {
+      if (i < 4) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), mask);
+      msg = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&ecm__sha_k[4 * i]));
+      st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+      if (i >= 3 && i <= 14) {
+        __m128i t = _mm_alignr_epi8(w[i & 3], w[(i + 3) & 3], 4);
+        w[(i + 1) & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(w[(i + 1) & 3], t), w[i & 3]);
+      }
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+      if (i >= 1 && i <= 12) w[(i + 3) & 3] = _mm_sha256msg1_epu32(w[(i + 3) & 3], w[i & 3]);
+    }
+    st0 = _mm_add_epi32(st0, abef);
+    st1 = _mm_add_epi32(st1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(st0, 0x1B);            /* FEBA */
+  st1 = _mm_shuffle_epi32(st1, 0xB1);            /* DCHG */
+  st0 = _mm_blend_epi16(tmp, st1, 0xF0);         /* DCBA */
+  st1 = _mm_alignr_epi8(st1, tmp, 8);            /* HGFE */
+  _mm_storeu_si128((__m128i *)&h[0], st0);
+  _mm_storeu_si128((__m128i *)&h[4], st1);
+}
+
+static int ecm__sha_ni_available(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)) || !(c & (1u << 9))) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return (b >> 29) & 1u;
+}
+#endif
+
+static int ecm__sha_portable_only = 0;
+
+void ecm__io_sha256_portable_only(int on) { ecm__sha_portable_only = on; }
+
+/* Compress `blocks` consecutive 64-byte blocks, with the SHA extensions when present. */
+static void ecm__sha256_blocks(uint32_t h[8], const uint8_t *p, size_t blocks) {
+#ifdef ECM__SHA_NI
+  static int have = -1; /* benign race: every thread computes the same value */
+  if (have < 0) have = ecm__sha_ni_available();
+  if (have && !ecm__sha_portable_only) {
+    ecm__sha256_blocks_ni(h, p, blocks);
+    return;
+  }
+#endif
+  for (; blocks; blocks--, p += 64) ecm__sha256_block(h, p);
+}
+
 void ecm__io_sha256_init(ecm__io_sha256 *c) {
   static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -79,7 +148,11 @@ void ecm__io_sha256_update(ecm__io_sha256 *c, const void *data, size_t len) {
     ecm__sha256_block(c->h, c->block);
     c->fill = 0;
   }
-  for (; len >= 64; p += 64, len -= 64) ecm__sha256_block(c->h, p);
+  if (len >= 64) {
+    ecm__sha256_blocks(c->h, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
+  }
   if (len) {
     memcpy(c->block, p, len);
     c->fill = len;

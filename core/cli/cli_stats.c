@@ -1,6 +1,7 @@
 /* ecm stats — temperature-series fits (Arrhenius, xi-tau models), Spearman correlation of
  * two maps with spatially honest p-values, and the log-normal fit of a map with bootstrap
- * intervals. Every subcommand prints one JSON object (docs/stats.md). */
+ * intervals. Every subcommand prints one JSON object (docs/stats.md); arrhenius and xi-tau
+ * can also write their per-row table as CSV (--csv). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,7 +24,8 @@ const cli_command cli_cmd_stats = {
     "  xi-tau TABLE.csv      Adam-Gibbs, IMCT or RFOT fit of xi against tau (Zhang Fig. 4)\n"
     "  spearman A.tif B.tif  rank correlation of two maps, naive/effective-N/block p-values\n"
     "  lognormal MAP.tif     maximum-likelihood log-normal fit, bootstrap intervals\n"
-    "Outputs are JSON on stdout (or -o FILE). Theory and examples: docs/stats.md.",
+    "Outputs are JSON on stdout (or -o FILE); arrhenius and xi-tau also write their rows with\n"
+    "fitted values and residuals as CSV (--csv FILE). Theory and examples: docs/stats.md.",
     run_stats};
 
 /* ---- output ---- */
@@ -70,6 +72,38 @@ static void put_ci(ecm__strbuf *sb, const char *key, const ecm_ci *ci, const cha
   snprintf(k, sizeof k, "se%s", unit);
   put_num(sb, k, ci->se);
   ecm__sb_puts(sb, "}");
+}
+
+/* ---- CSV output of per-row tables ---- */
+
+/* One CSV field: %.17g (round-trips), NaN as "nan"; a comma or the end of the line. */
+static void csv_num(ecm__strbuf *sb, double v, int last) {
+  if (isnan(v))
+    ecm__sb_puts(sb, "nan");
+  else
+    ecm__sb_printf(sb, "%.17g", v);
+  ecm__sb_puts(sb, last ? "\n" : ",");
+}
+
+/* Refuse a --csv path that is the input, the -o file, or exists without --force. */
+static int check_csv(const char *cmd, const char *csv, const char *input, const cli_common *c) {
+  if (!csv) return CLI_EXIT_OK;
+  if (c->output && !strcmp(csv, c->output))
+    return cli_usage_error(cmd, "--csv and -o name the same file '%s'", csv);
+  return cli_check_output(cmd, csv, input, c->force);
+}
+
+/* Write the table atomically (ecm_io_write_text); frees sb. */
+static int write_csv(const char *cmd, const char *path, ecm__strbuf *sb, int force) {
+  int rc = CLI_EXIT_OK;
+  if (sb->failed) {
+    rc = cli_usage_error(cmd, "out of memory");
+  } else {
+    ecm_status st = ecm_io_write_text(path, ecm__sb_str(sb), sb->len, force);
+    if (st != ECM_OK) rc = cli_fail(cmd, st);
+  }
+  ecm__sb_free(sb);
+  return rc;
 }
 
 /* ---- CSV tables with named columns ---- */
@@ -189,14 +223,15 @@ static int option_given(const cli_opt *opts, const char *name) {
 
 static const cli_command cmd_arrhenius = {
     "stats arrhenius", "Arrhenius fit tau = tau_inf exp(E / (k_B T)) of a temperature series",
-    "ecm stats arrhenius TABLE.csv [--bootstrap N] [--seed S] [-o FILE] [options]",
+    "ecm stats arrhenius TABLE.csv [--bootstrap N] [--seed S] [--csv FILE] [-o FILE] [options]",
     "TABLE.csv has a header line and the columns T_K (K), tau_s (s) and optionally\n"
     "tau_err_s (s; other columns are ignored). ln tau is fitted as a straight line in 1/T\n"
     "weighted by sigma_ln_tau = tau_err_s / tau_s (without that column: unweighted, errors\n"
     "from the scatter). Prints E in eV and kJ/mol (CODATA 2018 constants) with standard\n"
     "errors (from the given sigmas, and scaled by sqrt(chi2_red)), tau_inf in s, the\n"
     "covariance and the reduced chi2 as JSON. --bootstrap adds a percentile interval of E\n"
-    "from resampling the rows. Rows holding nan are skipped.",
+    "from resampling the rows. Rows holding nan are skipped. --csv FILE writes the table\n"
+    "with the fitted ln tau, the residual and the pull (residual / sigma) of every row.",
     NULL};
 
 static int run_arrhenius(int argc, char **argv) {
@@ -204,10 +239,12 @@ static int run_arrhenius(int argc, char **argv) {
   size_t boot = 0;
   long seed = 1;
   double level = 0.95;
+  const char *csv = NULL;
   cli_opt opts[] = {
       {"bootstrap", 0, CLI_SIZE, &boot, "N", NULL, "0 (none)", "bootstrap resamples of the table rows for an interval of E", 0, 0, 1e7},
       {"seed", 0, CLI_INT, &seed, "S", NULL, "1", "random seed of the bootstrap", 0, 0, 9.2e18},
       {"level", 0, CLI_DOUBLE, &level, "P", NULL, "0.95", "coverage of the bootstrap interval", 0, 0.5, 0.999},
+      {"csv", 0, CLI_STRING, &csv, "FILE.csv", NULL, NULL, "also write the rows with fitted ln tau and residuals", 0, CLI_NO_RANGE},
       CLI_OPT_OUTPUT(c, "FILE.json", "write the JSON to a file instead of stdout"),
       CLI_OPT_JSON(c), CLI_OPT_FORCE(c), CLI_OPT_QUIET(c), CLI_OPT_END};
   const char *pos[1];
@@ -218,6 +255,7 @@ static int run_arrhenius(int argc, char **argv) {
   if (npos != 1) return cli_usage_error(cmd, "expected one CSV table (usage: %s)", cmd_arrhenius.usage);
   if (boot && boot < 10) return cli_usage_error(cmd, "--bootstrap needs at least 10 resamples");
   if (c.output && (rc = cli_check_output(cmd, c.output, pos[0], c.force))) return rc;
+  if ((rc = check_csv(cmd, csv, pos[0], &c))) return rc;
   table t = {0};
   if ((rc = read_table(cmd, pos[0], &t))) goto out;
   const double *T = need_col(cmd, &t, pos[0], "T_K", 1, &rc);
@@ -264,6 +302,36 @@ static int run_arrhenius(int argc, char **argv) {
   put_num(&sb, "chi2", r.chi2);
   put_num(&sb, "chi2_red", r.chi2_red);
   if (boot) put_ci(&sb, "bootstrap_E", &ci, "_eV", bp.seed);
+  if (csv) {
+    /* Per row: fitted line ln tau = ln tau_inf + E / (k_B T); skipped rows have used = 0. */
+    ecm__strbuf cb;
+    ecm__sb_init(&cb);
+    ecm__sb_puts(&cb, "# ecm stats arrhenius: ln tau_fit = ln_tau_inf + E_eV / (k_B T); "
+                      "residual = ln tau - ln tau_fit; pull = residual / sigma_ln_tau\n"
+                      "T_K,inv_T_per_K,tau_s,tau_err_s,ln_tau,sigma_ln_tau,ln_tau_fit,"
+                      "tau_fit_s,residual_ln_tau,pull,used\n");
+    for (size_t i = 0; i < t.n; i++) {
+      double e = err ? err[i] : NAN;
+      int used = !isnan(T[i]) && !isnan(tau[i]) && !(err && isnan(e));
+      double lt = log(tau[i]), sl = e / tau[i];
+      double fit = r.ln_tau_inf + r.E_eV / (ECM_STATS_KB_EV_PER_K * T[i]);
+      csv_num(&cb, T[i], 0);
+      csv_num(&cb, 1 / T[i], 0);
+      csv_num(&cb, tau[i], 0);
+      csv_num(&cb, e, 0);
+      csv_num(&cb, lt, 0);
+      csv_num(&cb, sl, 0);
+      csv_num(&cb, fit, 0);
+      csv_num(&cb, exp(fit), 0);
+      csv_num(&cb, lt - fit, 0);
+      csv_num(&cb, err ? (lt - fit) / sl : NAN, 0);
+      ecm__sb_printf(&cb, "%d\n", used);
+    }
+    if ((rc = write_csv(cmd, csv, &cb, c.force))) {
+      ecm__sb_free(&sb);
+      goto out;
+    }
+  }
   rc = emit(cmd, &sb, &c);
 out:
   table_free(&t);
@@ -274,7 +342,8 @@ out:
 
 static const cli_command cmd_xitau = {
     "stats xi-tau", "fit a xi-tau model of Zhang et al. 2018 Fig. 4 to a temperature series",
-    "ecm stats xi-tau TABLE.csv --model adam-gibbs|imct|rfot [--n N] [options]",
+    "ecm stats xi-tau TABLE.csv --model adam-gibbs|imct|rfot [--n N] [--bootstrap N] [--csv FILE]\n"
+    "       [options]",
     "TABLE.csv has a header line and the columns T_K (K), tau_s (s), xi_nm (nm) and\n"
     "optionally tau_err_s (s) and xi_err_nm (nm). Models, all straight lines:\n"
     "  adam-gibbs  ln tau = a + b xi            (b in 1/nm)\n"
@@ -282,20 +351,59 @@ static const cli_command cmd_xitau = {
     "  rfot        ln tau = a + b (xi/k_B T)^n  (xi/k_B T in nm/eV; n fitted unless --n)\n"
     "Errors in both variables are propagated by the effective variance, solved exactly\n"
     "(York et al. 2004); --y-errors-only keeps the dependent variable's errors only.\n"
-    "Prints a, b (and n) with errors, their covariance and the reduced chi2 as JSON.",
+    "Prints a, b (and n) with errors, their covariance and the reduced chi2 as JSON.\n"
+    "--bootstrap N adds percentile intervals of b (and of a fitted RFOT n) from refitting N\n"
+    "resamples of the table rows (deterministic for --seed). --csv FILE writes the rows with\n"
+    "the transformed x and y, the model value and the residual of every row.",
     NULL};
+
+/* Bootstrap statistic: refit the model to the rows idx and return b (or the RFOT n). */
+typedef struct xitau_boot_ctx {
+  const ecm_xitau_params *p;
+  const double *T, *tau, *etau, *xi, *exi; /* the table's columns (T, etau, exi may be NULL) */
+  double *buf;                             /* 5 n doubles for the resampled columns */
+  int want_n;
+} xitau_boot_ctx;
+
+static ecm_status xitau_stat(const size_t *idx, size_t n, void *ctx, double *value) {
+  const xitau_boot_ctx *x = ctx;
+  double *T = x->buf, *tau = T + n, *etau = tau + n, *xi = etau + n, *exi = xi + n;
+  for (size_t i = 0; i < n; i++) {
+    size_t k = idx[i];
+    T[i] = x->T ? x->T[k] : NAN;
+    tau[i] = x->tau[k];
+    etau[i] = x->etau ? x->etau[k] : NAN;
+    xi[i] = x->xi[k];
+    exi[i] = x->exi ? x->exi[k] : NAN;
+  }
+  ecm_xitau_result r;
+  ecm_status st = ecm_stats_xitau_fit(x->p, x->T ? T : NULL, tau, x->etau ? etau : NULL, xi,
+                                      x->exi ? exi : NULL, n, &r);
+  if (st != ECM_OK) return st;
+  *value = x->want_n ? r.n_exp : r.b;
+  return ECM_OK;
+}
 
 static int run_xitau(int argc, char **argv) {
   cli_common c = {0};
   const char *model = NULL;
   double nexp = 1, nmin = 0.1, nmax = 5;
   int yonly = 0;
+  size_t boot = 0;
+  long seed = 1;
+  double level = 0.95;
+  const char *csv = NULL;
+  double *bootbuf = NULL;
   cli_opt opts[] = {
       {"model", 0, CLI_STRING, &model, "NAME", NULL, NULL, "adam-gibbs, imct or rfot (required)", 0, CLI_NO_RANGE},
       {"n", 0, CLI_DOUBLE, &nexp, "N", NULL, "fitted", "RFOT: hold the exponent n fixed", 0, 1e-3, 100},
       {"n-min", 0, CLI_DOUBLE, &nmin, "N", NULL, "0.1", "RFOT: smallest exponent searched", 0, 1e-3, 100},
       {"n-max", 0, CLI_DOUBLE, &nmax, "N", NULL, "5", "RFOT: largest exponent searched", 0, 1e-3, 100},
       {"y-errors-only", 0, CLI_FLAG, &yonly, NULL, NULL, NULL, "ignore the errors of the independent variable", 0, CLI_NO_RANGE},
+      {"bootstrap", 0, CLI_SIZE, &boot, "N", NULL, "0 (none)", "bootstrap resamples of the table rows for intervals of b (and n)", 0, 0, 1e7},
+      {"seed", 0, CLI_INT, &seed, "S", NULL, "1", "random seed of the bootstrap", 0, 0, 9.2e18},
+      {"level", 0, CLI_DOUBLE, &level, "P", NULL, "0.95", "coverage of the bootstrap intervals", 0, 0.5, 0.999},
+      {"csv", 0, CLI_STRING, &csv, "FILE.csv", NULL, NULL, "also write the rows with model values and residuals", 0, CLI_NO_RANGE},
       CLI_OPT_OUTPUT(c, "FILE.json", "write the JSON to a file instead of stdout"),
       CLI_OPT_JSON(c), CLI_OPT_FORCE(c), CLI_OPT_QUIET(c), CLI_OPT_END};
   const char *pos[1];
@@ -310,7 +418,9 @@ static int run_xitau(int argc, char **argv) {
   if (m != ECM_XITAU_RFOT && (option_given(opts, "n") || option_given(opts, "n-min") || option_given(opts, "n-max")))
     return cli_usage_error(cmd, "--n, --n-min and --n-max apply to --model rfot only");
   if (!(nmax > nmin)) return cli_usage_error(cmd, "--n-max must exceed --n-min");
+  if (boot && boot < 10) return cli_usage_error(cmd, "--bootstrap needs at least 10 resamples");
   if (c.output && (rc = cli_check_output(cmd, c.output, pos[0], c.force))) return rc;
+  if ((rc = check_csv(cmd, csv, pos[0], &c))) return rc;
   table t = {0};
   if ((rc = read_table(cmd, pos[0], &t))) goto out;
   const double *T = need_col(cmd, &t, pos[0], "T_K", m == ECM_XITAU_RFOT, &rc);
@@ -329,6 +439,28 @@ static int run_xitau(int argc, char **argv) {
   if (st != ECM_OK) {
     rc = cli_fail(cmd, st);
     goto out;
+  }
+  ecm_ci ci_b, ci_n;
+  ecm_bootstrap_params bp = ecm_stats_bootstrap_default_params();
+  int boot_n = boot && m == ECM_XITAU_RFOT && r.n_fitted;
+  if (boot) {
+    bp.resamples = boot, bp.seed = (unsigned long long)seed, bp.level = level;
+    bootbuf = malloc(5 * t.n * sizeof *bootbuf);
+    if (!bootbuf) {
+      rc = cli_usage_error(cmd, "out of memory");
+      goto out;
+    }
+    /* The same seed draws the same resamples for b and n (paired replicates). */
+    xitau_boot_ctx bc = {&p, T, tau, etau, xi, exi, bootbuf, 0};
+    st = ecm_stats_bootstrap_rows(t.n, xitau_stat, &bc, &bp, &ci_b);
+    if (st == ECM_OK && boot_n) {
+      bc.want_n = 1;
+      st = ecm_stats_bootstrap_rows(t.n, xitau_stat, &bc, &bp, &ci_n);
+    }
+    if (st != ECM_OK) {
+      rc = cli_fail(cmd, st);
+      goto out;
+    }
   }
   static const char *const eq[] = {"ln tau = a + b xi", "ln xi = a + b ln tau",
                                    "ln tau = a + b (xi / (k_B T))^n"};
@@ -365,11 +497,51 @@ static int run_xitau(int argc, char **argv) {
   }
   put_num(&sb, "chi2", r.chi2);
   put_num(&sb, "chi2_red", r.chi2_red);
+  if (boot) {
+    put_ci(&sb, "bootstrap_b", &ci_b, "", bp.seed);
+    if (boot_n) put_ci(&sb, "bootstrap_n", &ci_n, "", bp.seed);
+  }
+  if (csv) {
+    static const char *const xdef[] = {"xi_nm", "ln(tau_s)", "(xi_nm / (k_B T))^n"};
+    static const char *const ydef[] = {"ln(tau_s)", "ln(xi_nm)", "ln(tau_s)"};
+    ecm__strbuf cb;
+    ecm__sb_init(&cb);
+    ecm__sb_printf(&cb, "# ecm stats xi-tau --model %s: %s; x = %s, y = %s; y_fit = a + b x; "
+                        "residual_y = y - y_fit\n",
+                   ecm_stats_xitau_model_name(r.model), eq[m], xdef[m], ydef[m]);
+    ecm__sb_printf(&cb, "T_K,tau_s,xi_nm,x,y,y_fit,residual_y,%s,used\n",
+                   m == ECM_XITAU_IMCT ? "xi_model_nm" : "tau_model_s");
+    const double kB = ECM_STATS_KB_EV_PER_K;
+    for (size_t i = 0; i < t.n; i++) {
+      double Ti = T ? T[i] : NAN;
+      int used = !(m == ECM_XITAU_RFOT && isnan(Ti)) && !isnan(tau[i]) && !isnan(xi[i]) &&
+                 !(etau && isnan(etau[i])) && !(exi && isnan(exi[i]));
+      double x = m == ECM_XITAU_ADAM_GIBBS ? xi[i]
+                 : m == ECM_XITAU_IMCT     ? log(tau[i])
+                                           : pow(xi[i] / (kB * Ti), r.n_exp);
+      double y = m == ECM_XITAU_IMCT ? log(xi[i]) : log(tau[i]);
+      double fit = r.a + r.b * x;
+      csv_num(&cb, Ti, 0);
+      csv_num(&cb, tau[i], 0);
+      csv_num(&cb, xi[i], 0);
+      csv_num(&cb, x, 0);
+      csv_num(&cb, y, 0);
+      csv_num(&cb, fit, 0);
+      csv_num(&cb, y - fit, 0);
+      csv_num(&cb, exp(fit), 0);
+      ecm__sb_printf(&cb, "%d\n", used);
+    }
+    if ((rc = write_csv(cmd, csv, &cb, c.force))) {
+      ecm__sb_free(&sb);
+      goto out;
+    }
+  }
   rc = emit(cmd, &sb, &c);
   if (!rc && r.n_at_bound)
     cli_note(cmd, c.quiet, "the RFOT exponent n = %g sits on the search bound: widen --n-min/--n-max or fix --n",
              r.n_exp);
 out:
+  free(bootbuf);
   table_free(&t);
   return rc;
 }

@@ -47,6 +47,28 @@ PY
 expect_rc 0 -- "$ECM" stats arrhenius zhang.csv --bootstrap 200 --seed 3
 expect_eq boot_det "$(json_get out.txt "j['bootstrap_E']['lo_eV']")" "$(json_get zhang.json "j['bootstrap_E']['lo_eV']")"
 expect_rc 2 -- "$ECM" stats arrhenius zhang.csv -o zhang.json
+# --csv: the rows with fitted ln tau and residuals (atomic write, refuses to overwrite).
+expect_rc 0 -- "$ECM" stats arrhenius arr.csv --csv arr_rows.csv
+python3 - <<'PY' && ok || fail "arrhenius csv: $(cat arr_rows.csv)"
+import csv, math, sys
+rows = list(csv.DictReader(l for l in open("arr_rows.csv") if not l.startswith("#")))
+ok = len(rows) == 7 and all(r["used"] == "1" for r in rows)
+ok = ok and all(abs(float(r["residual_ln_tau"])) < 1e-9 and abs(float(r["pull"])) < 1e-6 for r in rows)
+ok = ok and all(abs(float(r["ln_tau_fit"]) - math.log(float(r["tau_s"]))) < 1e-9 for r in rows)
+sys.exit(0 if ok else 1)
+PY
+expect_rc 2 -- "$ECM" stats arrhenius arr.csv --csv arr_rows.csv
+expect_grep 'exists' err.txt
+expect_rc 2 -- "$ECM" stats arrhenius arr.csv --csv same.json -o same.json
+expect_rc 0 -- "$ECM" stats arrhenius zhang.csv --csv arr_rows.csv --force
+python3 - <<'PY' && ok || fail "arrhenius csv with nan row: $(cat arr_rows.csv)"
+import csv, json, sys
+rows = list(csv.DictReader(l for l in open("arr_rows.csv") if not l.startswith("#")))
+j = json.load(open("zhang.json"))
+chi2 = sum(float(r["pull"]) ** 2 for r in rows if r["used"] == "1")
+sys.exit(0 if len(rows) == 8 and sum(r["used"] == "1" for r in rows) == 7
+         and abs(chi2 - j["chi2"]) < 1e-9 * j["chi2"] else 1)
+PY
 # Unweighted when the error column is missing (with a note).
 printf 'T_K,tau_s\n500,100\n510,40\n520,17\n530,7.5\n' > unw.csv
 expect_rc 0 -- "$ECM" stats arrhenius unw.csv
@@ -104,6 +126,53 @@ expect_rc 0 -- "$ECM" stats xi-tau rfot.csv --model rfot
 expect_eq rfot "$(json_get out.txt "round(j['n'], 4), round(j['a'], 3), j['n_fitted'], j['dof']")" "1.37 -1.93 True 7"
 expect_rc 0 -- "$ECM" stats xi-tau rfot.csv --model rfot --n 1.37 --y-errors-only
 expect_eq rfot_fixed "$(json_get out.txt "round(j['b'], 9), j['n_fitted'], float(j['n_err']), j['error_propagation']")" "0.0173 False 0.0 dependent variable only"
+# --csv of the xi-tau rows: exact data, zero residuals, model values equal the data.
+expect_rc 0 -- "$ECM" stats xi-tau rfot.csv --model rfot --csv rfot_rows.csv
+python3 - <<'PY' && ok || fail "xi-tau csv: $(cat rfot_rows.csv)"
+import csv, sys
+rows = list(csv.DictReader(l for l in open("rfot_rows.csv") if not l.startswith("#")))
+ok = len(rows) == 10 and all(abs(float(r["residual_y"])) < 1e-6 for r in rows)
+ok = ok and all(abs(float(r["tau_model_s"]) / float(r["tau_s"]) - 1) < 1e-6 for r in rows)
+sys.exit(0 if ok else 1)
+PY
+expect_rc 0 -- "$ECM" stats xi-tau imct.csv --model imct --csv imct_rows.csv
+expect_grep 'xi_model_nm' imct_rows.csv
+expect_rc 2 -- "$ECM" stats xi-tau imct.csv --model imct --csv imct_rows.csv
+# Bootstrap of the model parameters on a noisy series (fixed noise): deterministic for a
+# seed, and the interval holds the fitted value.
+python3 - <<'PY'
+import math
+zt = [0.3, -1.1, 0.8, 0.1, -0.6, 1.4, -0.2, 0.9, -0.4, -1.3]
+zx = [-0.5, 0.7, 0.2, -1.2, 0.4, 0.0, 1.1, -0.3, -0.8, 0.6]
+with open("agn.csv", "w") as o:
+    o.write("T_K,tau_s,tau_err_s,xi_nm,xi_err_nm\n")
+    for i in range(10):
+        T = 523 - 1.8 * i
+        xi = 0.82 + 0.6 * i / 9
+        tau = math.exp(-3.17 + 4.31 * xi + 0.1 * zt[i])
+        o.write(f"{T!r},{tau!r},{0.1 * tau!r},{xi * (1 + 0.02 * zx[i])!r},{0.02 * xi!r}\n")
+PY
+for model in adam-gibbs imct rfot; do
+  expect_rc 0 -- "$ECM" stats xi-tau agn.csv --model $model --bootstrap 300 --seed 7 -o boot_$model.json
+  python3 - "$model" <<'PY' && ok || fail "xi-tau bootstrap $model: $(cat boot_$model.json)"
+import json, sys
+m = sys.argv[1]
+j = json.load(open(f"boot_{m}.json"))
+b = j["bootstrap_b"]
+ok = b["lo"] <= j["b"] <= b["hi"] and b["resamples"] + b["failed"] == 300 and b["seed"] == 7
+if m == "rfot":
+    n = j["bootstrap_n"]
+    ok = ok and n["lo"] <= j["n"] <= n["hi"]
+else:
+    ok = ok and "bootstrap_n" not in j and b["se"] < 3 * j["b_err_scaled"]
+sys.exit(0 if ok else 1)
+PY
+done
+expect_rc 0 -- "$ECM" stats xi-tau agn.csv --model adam-gibbs --bootstrap 300 --seed 7
+expect_eq xitau_boot_det "$(json_get out.txt "j['bootstrap_b']['lo'], j['bootstrap_b']['hi']")" "$(json_get boot_adam-gibbs.json "j['bootstrap_b']['lo'], j['bootstrap_b']['hi']")"
+expect_rc 0 -- "$ECM" stats xi-tau agn.csv --model rfot --n 1 --bootstrap 100
+python3 -c "import json,sys; j=json.load(open('out.txt')); sys.exit(0 if 'bootstrap_n' not in j and j['bootstrap_b']['lo'] <= j['b'] <= j['bootstrap_b']['hi'] else 1)" && ok || fail "rfot fixed n bootstrap"
+expect_rc 2 -- "$ECM" stats xi-tau agn.csv --model imct --bootstrap 5
 expect_rc 2 -- "$ECM" stats xi-tau ag.csv
 expect_grep 'model is required' err.txt
 expect_rc 2 -- "$ECM" stats xi-tau ag.csv --model vft

@@ -24,6 +24,10 @@
 
 /* Cap of the stored X(t, r) of one ring batch when the run sets no budget, bytes. */
 #define ECM__G4_X_CAP ((size_t)1 << 30)
+/* Frames per thread block (LITERAL): X is stored pixel-major (a pixel's time series is
+ * contiguous), so a block's values are gathered per thread and written 8 doubles (one
+ * cache line) per pixel and ring instead of one scattered double per frame. */
+#define ECM__G4_TB 8
 
 const char *ecm_g4_variant_name(ecm_g4_variant v) {
   return v == ECM_G4_CONVENTIONAL ? "conventional" : "literal";
@@ -106,7 +110,8 @@ ecm_status ecm_g4_memory(const ecm_view *s, const ecm_g4_params *p, int threads,
     size_t nb = batch_rings(&g, npix, NULL);
     ECM__TRY(ecm_size_mul3(g.N, npix, nb * sizeof(double), &shared));
     shared += (g.R + 1) * (g.nspec + npix + 2 * g.N) * sizeof(double);
-    per_thread = (pad + 2 * g.nspec + 2 * g.L + nb * g.Lh) * sizeof(double);
+    per_thread =
+        (pad + 2 * g.nspec + 2 * g.L + nb * g.Lh + ECM__G4_TB * nb * npix) * sizeof(double);
   } else {
     shared = (2 * g.nspec + 4 * npix) * sizeof(double);
     per_thread = (pad + 3 * g.nspec + 2 * npix) * sizeof(double);
@@ -256,6 +261,9 @@ static ecm_status literal(const ecm_view *s, const uint8_t *in, const geom *g,
   }
   for (size_t k0 = 0; k0 < nr && !pr.cancel && !pr.failed; k0 += nb) {
     size_t kb = nr - k0 < nb ? nr - k0 : nb;
+    /* Ring 0 is the single offset (0, 0): its kernel is a delta and Ī = I exactly, so it
+     * needs no transform (a batch of ring 0 alone needs none at all). */
+    int only0 = k0 == 0 && kb == 1;
     memset(power, 0, nb * g->Lh * sizeof *power);
 #pragma omp parallel num_threads(threads)
     {
@@ -266,45 +274,70 @@ static ecm_status literal(const ecm_view *s, const uint8_t *in, const geom *g,
       double *ts_in = ecm__fft_alloc(g->L * sizeof(double));
       double *ts_out = ecm__fft_alloc(2 * g->Lh * sizeof(double));
       double *pw = calloc(kb * g->Lh, sizeof *pw);
-      if (!fb || !fs || !ws || !ob || !ts_in || !ts_out || !pw) prog_fail(&pr);
+      double *xb = malloc(ECM__G4_TB * kb * nroi * sizeof *xb); /* [b][tt][j] */
+      if (!fb || !fs || !ws || !ob || !ts_in || !ts_out || !pw || !xb) prog_fail(&pr);
 #pragma omp barrier
-        /* Frames: Ī for every ring of the batch, X = I Ī, per-frame sums over S(k). */
-#pragma omp for schedule(dynamic, 2)
-      for (size_t t = 0; t < g->N; t++) {
-        if (prog_stop(&pr)) continue;
-        if (!load_frame(s, in, g, t, fb) || ecm__fft_exec_d(fwd, fb, fs) != ECM_OK) {
-          prog_fail(&pr);
-          continue;
-        }
-        for (size_t b = 0; b < kb; b++) {
-          size_t k = k0 + b;
-          const double *ks = kspec + k * g->nspec;
-          for (size_t i = 0; i < g->nspec; i++) {
-            ws[2 * i] = fs[2 * i] * ks[i];
-            ws[2 * i + 1] = fs[2 * i + 1] * ks[i];
-          }
-          if (ecm__fft_exec_d(inv, ws, ob) != ECM_OK) {
-            prog_fail(&pr);
+      /* Frames: Ī for every ring of the batch, X = I Ī, per-frame sums over S(k). */
+      size_t nblk = (g->N + ECM__G4_TB - 1) / ECM__G4_TB;
+#pragma omp for schedule(dynamic, 1)
+      for (size_t tb = 0; tb < nblk; tb++) {
+        size_t t0 = tb * ECM__G4_TB, tn = g->N - t0 < ECM__G4_TB ? g->N - t0 : ECM__G4_TB;
+        int ok = 1;
+        for (size_t t = t0; t < t0 + tn && ok; t++) {
+          if (prog_stop(&pr)) {
+            ok = 0;
             break;
           }
-          const double *wi = winv + k * npix;
-          double si = 0, sb = 0;
-          double *xk = X + b * nroi * g->N;
-          for (size_t j = 0; j < nroi; j++) {
-            size_t q = roi[j], o = (q / g->nx) * g->px + q % g->nx;
-            double w = wi[q], x = 0;
-            if (w > 0) {
-              double ibar = ob[o] * invpad * w, iv = fb[o];
-              si += iv;
-              sb += ibar;
-              x = iv * ibar;
-            }
-            xk[j * g->N + t] = x;
+          if (!load_frame(s, in, g, t, fb) || (!only0 && ecm__fft_exec_d(fwd, fb, fs) != ECM_OK)) {
+            prog_fail(&pr);
+            ok = 0;
+            break;
           }
-          sI[k * g->N + t] = si;
-          sB[k * g->N + t] = sb;
+          for (size_t b = 0; b < kb; b++) {
+            size_t k = k0 + b;
+            const double *src = fb;
+            double scale = 1.0;
+            if (k > 0) {
+              const double *ks = kspec + k * g->nspec;
+              for (size_t i = 0; i < g->nspec; i++) {
+                ws[2 * i] = fs[2 * i] * ks[i];
+                ws[2 * i + 1] = fs[2 * i + 1] * ks[i];
+              }
+              if (ecm__fft_exec_d(inv, ws, ob) != ECM_OK) {
+                prog_fail(&pr);
+                ok = 0;
+                break;
+              }
+              src = ob;
+              scale = invpad;
+            }
+            const double *wi = winv + k * npix;
+            double si = 0, sb = 0;
+            double *xk = xb + (b * ECM__G4_TB + (t - t0)) * nroi;
+            for (size_t j = 0; j < nroi; j++) {
+              size_t q = roi[j], o = (q / g->nx) * g->px + q % g->nx;
+              double w = wi[q], x = 0;
+              if (w > 0) {
+                double ibar = src[o] * scale * w, iv = fb[o];
+                si += iv;
+                sb += ibar;
+                x = iv * ibar;
+              }
+              xk[j] = x;
+            }
+            sI[k * g->N + t] = si;
+            sB[k * g->N + t] = sb;
+          }
+          prog_step(&pr);
         }
-        prog_step(&pr);
+        if (!ok) continue;
+        /* Transpose the block into the pixel-major X. */
+        for (size_t b = 0; b < kb; b++) {
+          const double *src0 = xb + b * ECM__G4_TB * nroi;
+          double *xk = X + b * nroi * g->N + t0;
+          for (size_t j = 0; j < nroi; j++)
+            for (size_t tt = 0; tt < tn; tt++) xk[j * g->N + tt] = src0[tt * nroi + j];
+        }
       }
       /* Pixels: summed power spectra of the zero-padded time series of X. */
 #pragma omp for schedule(dynamic, 16)
@@ -328,6 +361,7 @@ static ecm_status literal(const ecm_view *s, const uint8_t *in, const geom *g,
           for (size_t i = 0; i < kb * g->Lh; i++) power[i] += pw[i];
       }
       free(pw);
+      free(xb);
       ecm__fft_free(fb);
       ecm__fft_free(fs);
       ecm__fft_free(ws);

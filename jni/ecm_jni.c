@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ecm/align.h"
 #include "ecm/relax.h"
 #include "ecm/sim.h"
 #include "ecm/stack.h"
 #include "ecm/status.h"
+#include "ecm/ttcf.h"
 #include "ecm_fiji_EcmNative.h"
 
 #define EXC_CLASS "ecm/fiji/EcmException"
@@ -471,4 +473,339 @@ done:
   ecm_relax_maps_free(maps);
   if ((*env)->ExceptionCheck(env)) return NULL;
   return res;
+}
+
+/* ---- shared by align and ttcf ---- */
+
+/* Check the slices and frame size, copy them into a new native buffer (*out, caller frees).
+ * 0 and a pending exception on failure. */
+static int load_stack(JNIEnv *env, const char *what, jobjectArray slices, jint width, jint height,
+                      jint min_frames, jsize *nt_out, float **out) {
+  *out = NULL;
+  if (!slices) {
+    char m[96];
+    snprintf(m, sizeof m, "%s: no slices", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  if (width < 1 || height < 1) {
+    char m[96];
+    snprintf(m, sizeof m, "%s: width and height must be >= 1", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  if ((int64_t)width * height > INT32_MAX - 8) {
+    throw_ecm(env, ECM_EOVERFLOW, "image too large for a Java array");
+    return 0;
+  }
+  jsize nt = (*env)->GetArrayLength(env, slices);
+  if (nt < min_frames) {
+    char m[128];
+    snprintf(m, sizeof m, "%s needs at least %d frames (this stack has %d)", what, (int)min_frames,
+             (int)nt);
+    throw_ecm(env, ECM_ENODATA, m);
+    return 0;
+  }
+  jsize plane = width * height;
+  size_t n = 0;
+  ecm_status st = ecm_size_mul((size_t)nt, (size_t)plane, &n);
+  float *buf = st == ECM_OK ? malloc(n * sizeof(float)) : NULL;
+  if (!buf) {
+    if (st != ECM_OK)
+      throw_status(env, st);
+    else
+      throw_ecm(env, ECM_ENOMEM, "not enough native memory for the stack copy");
+    return 0;
+  }
+  if (!copy_slices(env, slices, nt, plane, buf)) {
+    free(buf);
+    return 0;
+  }
+  *nt_out = nt;
+  *out = buf;
+  return 1;
+}
+
+/* A mask from a Java byte[] of width*height (non-zero = inside), or NULL for none.
+ * 0 and a pending exception on failure. */
+static int load_mask(JNIEnv *env, jbyteArray mask, jint width, jint height, ecm_mask **out) {
+  *out = NULL;
+  if (!mask) return 1;
+  jsize plane = width * height;
+  if ((*env)->GetArrayLength(env, mask) != plane) {
+    throw_ecm(env, ECM_ESIZE, "ROI mask must hold width * height values");
+    return 0;
+  }
+  ecm_mask *m = NULL;
+  ecm_status st = ecm_mask_alloc((size_t)height, (size_t)width, &m);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return 0;
+  }
+  (*env)->GetByteArrayRegion(env, mask, 0, plane, (jbyte *)m->inside);
+  if ((*env)->ExceptionCheck(env)) {
+    ecm_mask_free(m);
+    return 0;
+  }
+  *out = m;
+  return 1;
+}
+
+static jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n) {
+  jdoubleArray a = (*env)->NewDoubleArray(env, n);
+  if (a) (*env)->SetDoubleArrayRegion(env, a, 0, n, v);
+  return a;
+}
+
+/* ---- align stack ---- */
+
+/* Returns Object[]{ double[nt] shift_x, double[nt] shift_y, double[nt] peak, byte[nt] state,
+ * int[4]{crop x0, y0, nx, ny}, float[nt][crop ny*nx] aligned frames }. */
+JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeAlign(
+    JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jstring reference,
+    jint upsample, jstring apply, jbyteArray mask, jint threads, jobject cb) {
+  (void)cls;
+  if (!reference || !apply) {
+    throw_arg(env, "align: reference and apply mode are required");
+    return NULL;
+  }
+  ecm_align_params p = ecm_align_default_params();
+  const char *rs = (*env)->GetStringUTFChars(env, reference, NULL);
+  if (!rs) return NULL;
+  ecm_status st = ecm_align_ref_parse(rs, &p.reference);
+  (*env)->ReleaseStringUTFChars(env, reference, rs);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  const char *as = (*env)->GetStringUTFChars(env, apply, NULL);
+  if (!as) return NULL;
+  st = ecm_align_apply_parse(as, &p.apply);
+  (*env)->ReleaseStringUTFChars(env, apply, as);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  if (upsample < 1 || upsample > 1000) {
+    throw_arg(env, "align: upsample must be in [1, 1000]");
+    return NULL;
+  }
+  p.upsample = (unsigned)upsample;
+  st = ecm_align_check_params(&p);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  if (threads < 0) {
+    throw_arg(env, "align: threads must be >= 0");
+    return NULL;
+  }
+  jsize nt = 0;
+  float *buf = NULL;
+  if (!load_stack(env, "align", slices, width, height, 1, &nt, &buf)) return NULL;
+  ecm_mask *m = NULL;
+  if (!load_mask(env, mask, width, height, &m)) {
+    free(buf);
+    return NULL;
+  }
+  progress_ctx pc;
+  if (!progress_init(env, cb, &pc)) {
+    free(buf);
+    ecm_mask_free(m);
+    return NULL;
+  }
+  ecm_run run = make_run(threads, &pc);
+  ecm_view v = ecm_view_contiguous(buf, (size_t)nt, (size_t)height, (size_t)width);
+  ecm_align_result *r = NULL;
+  ecm_stack *aligned = NULL;
+  st = ecm_align_estimate(&v, m, &p, &run, &r);
+  ecm_mask_free(m);
+  if (st == ECM_OK) st = ecm_align_apply(&v, r, &run, &aligned);
+  free(buf);
+  if (st != ECM_OK) {
+    ecm_align_result_free(r);
+    throw_status(env, st);
+    return NULL;
+  }
+  jobjectArray result = NULL;
+  jclass fa_cls = (*env)->FindClass(env, "[F");
+  jclass obj_cls = (*env)->FindClass(env, "java/lang/Object");
+  if (!fa_cls || !obj_cls) goto done;
+  jdoubleArray sx = new_doubles(env, r->shift_x, nt);
+  jdoubleArray sy = sx ? new_doubles(env, r->shift_y, nt) : NULL;
+  jdoubleArray pk = sy ? new_doubles(env, r->peak, nt) : NULL;
+  if (!pk) goto done;
+  jbyteArray state = (*env)->NewByteArray(env, nt);
+  if (!state) goto done;
+  (*env)->SetByteArrayRegion(env, state, 0, nt, (const jbyte *)r->state);
+  jint crop[4] = {(jint)r->crop.x0, (jint)r->crop.y0, (jint)r->crop.nx, (jint)r->crop.ny};
+  jintArray cr = (*env)->NewIntArray(env, 4);
+  if (!cr) goto done;
+  (*env)->SetIntArrayRegion(env, cr, 0, 4, crop);
+  jsize plane = (jsize)(aligned->ny * aligned->nx);
+  jobjectArray frames = (*env)->NewObjectArray(env, nt, fa_cls, NULL);
+  if (!frames) goto done;
+  for (jsize t = 0; t < nt; t++) {
+    jfloatArray a = (*env)->NewFloatArray(env, plane);
+    if (!a) goto done;
+    (*env)->SetFloatArrayRegion(env, a, 0, plane, ecm_stack_frame(aligned, (size_t)t));
+    (*env)->SetObjectArrayElement(env, frames, t, a);
+    (*env)->DeleteLocalRef(env, a);
+    if ((*env)->ExceptionCheck(env)) goto done;
+  }
+  result = (*env)->NewObjectArray(env, 6, obj_cls, NULL);
+  if (!result) goto done;
+  jobject parts[6] = {sx, sy, pk, state, cr, frames};
+  for (int i = 0; i < 6; i++) (*env)->SetObjectArrayElement(env, result, i, parts[i]);
+done:
+  ecm_stack_free(aligned);
+  ecm_align_result_free(r);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  return result;
+}
+
+/* ---- two-time correlation ---- */
+
+/* Index of the summary numbers returned by nativeTtcf (mirrored in EcmNative.java). */
+enum {
+  T_N,
+  T_PIXELS,
+  T_PIXELS_DROPPED,
+  T_SETS,
+  T_EMPTY_CELLS,
+  T_DT_S,
+  T_FIT_CONVERGED,
+  T_TAU,
+  T_BETA,
+  T_A,
+  T_TAU_ERR,
+  T_CHI2,
+  T_SLOPE,
+  T_SLOPE_ERR,
+  T_CHANGE,
+  T_VERDICT,
+  T_N_BAND,
+  T_LEN
+};
+
+/* Returns Object[]{ float[n*n] G (row-major), double[T_LEN] summary }. */
+JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
+    JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
+    jstring time_unit, jint bin_time, jboolean normalize, jbyteArray mask, jint threads,
+    jobject cb) {
+  (void)cls;
+  if (bin_time < 1) {
+    throw_arg(env, "two-time correlation: bin_time must be >= 1");
+    return NULL;
+  }
+  if (!isfinite(interval) || interval < 0) {
+    throw_arg(env, "two-time correlation: frame interval must be >= 0 (0 = uncalibrated)");
+    return NULL;
+  }
+  if (threads < 0) {
+    throw_arg(env, "two-time correlation: threads must be >= 0");
+    return NULL;
+  }
+  ecm_ttcf_params p = ecm_ttcf_default_params();
+  p.bin_time = (size_t)bin_time;
+  p.normalize_pixels = normalize ? 1 : 0;
+  ecm_status st = ecm_ttcf_check_params(&p);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
+  ecm_calib cal;
+  ecm_calib_init(&cal);
+  if (interval > 0) {
+    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
+    if (time_unit && !u) return NULL;
+    cal.frame_interval = interval;
+    snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
+    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
+  }
+  jsize nt = 0;
+  float *buf = NULL;
+  if (!load_stack(env, "two-time correlation", slices, width, height, 3, &nt, &buf)) return NULL;
+  ecm_mask *m = NULL;
+  if (!load_mask(env, mask, width, height, &m)) {
+    free(buf);
+    return NULL;
+  }
+  ecm_view v = ecm_view_contiguous(buf, (size_t)nt, (size_t)height, (size_t)width);
+  v.calib = cal;
+  size_t n = 0, nn = 0;
+  float *G = NULL;
+  ecm_ttcf_analysis *an = NULL;
+  jobjectArray result = NULL;
+  st = ecm_ttcf_size(&v, &p, &n, NULL);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    goto done;
+  }
+  if (n < 3) {
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "two-time correlation needs at least 3 time bins (%d frames / bin_time %d = %zu)",
+             (int)nt, (int)bin_time, n);
+    throw_ecm(env, ECM_ENODATA, msg);
+    goto done;
+  }
+  if (ecm_size_mul(n, n, &nn) != ECM_OK || nn > (size_t)INT32_MAX - 8) {
+    throw_ecm(env, ECM_EOVERFLOW,
+              "two-time correlation: the N x N result does not fit a Java array (raise bin_time)");
+    goto done;
+  }
+  G = malloc(nn * sizeof(float));
+  if (!G) {
+    throw_ecm(env, ECM_ENOMEM, "two-time correlation: out of native memory");
+    goto done;
+  }
+  progress_ctx pc;
+  if (!progress_init(env, cb, &pc)) goto done;
+  ecm_run run = make_run(threads, &pc);
+  ecm_ttcf_info info;
+  memset(&info, 0, sizeof info);
+  st = ecm_ttcf_compute(&v, m, &p, &run, G, nn, &info);
+  if (st == ECM_OK) st = ecm_ttcf_analysis_create(G, n, info.dt_s, &p, &run, &an);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    goto done;
+  }
+  double s[T_LEN];
+  int conv = an->fit.state == ECM_KWW_CONVERGED;
+  s[T_N] = (double)n;
+  s[T_PIXELS] = (double)info.pixels;
+  s[T_PIXELS_DROPPED] = (double)info.pixels_dropped;
+  s[T_SETS] = (double)info.sets;
+  s[T_EMPTY_CELLS] = (double)info.empty_cells;
+  s[T_DT_S] = info.dt_s;
+  s[T_FIT_CONVERGED] = conv ? 1.0 : 0.0;
+  s[T_TAU] = conv ? an->fit.tau : NAN;
+  s[T_BETA] = conv ? an->fit.beta : NAN;
+  s[T_A] = conv ? an->fit.A : NAN;
+  s[T_TAU_ERR] = conv ? an->fit.tau_err : NAN;
+  s[T_CHI2] = conv ? an->fit.chi2_red : NAN;
+  s[T_SLOPE] = an->slope;
+  s[T_SLOPE_ERR] = an->slope_err;
+  s[T_CHANGE] = an->change;
+  s[T_VERDICT] = (double)an->verdict;
+  s[T_N_BAND] = (double)an->n_band;
+  jclass obj_cls = (*env)->FindClass(env, "java/lang/Object");
+  if (!obj_cls) goto done;
+  jfloatArray g = (*env)->NewFloatArray(env, (jsize)nn);
+  if (!g) goto done;
+  (*env)->SetFloatArrayRegion(env, g, 0, (jsize)nn, G);
+  jdoubleArray sum = new_doubles(env, s, T_LEN);
+  if (!sum) goto done;
+  result = (*env)->NewObjectArray(env, 2, obj_cls, NULL);
+  if (!result) goto done;
+  (*env)->SetObjectArrayElement(env, result, 0, g);
+  (*env)->SetObjectArrayElement(env, result, 1, sum);
+done:
+  ecm_ttcf_analysis_destroy(an);
+  free(G);
+  ecm_mask_free(m);
+  free(buf);
+  if ((*env)->ExceptionCheck(env)) return NULL;
+  return result;
 }

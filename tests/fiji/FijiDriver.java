@@ -2,12 +2,14 @@
 // (Macro options on a "Run$_" thread, no display) and prints sentinel lines "ECM ok ..." or
 // "ECM FAIL ...", then "ECM driver done failures=N".
 // Usage: java -Djava.awt.headless=true -cp ij.jar:ECM_Analysis.jar:. FijiDriver MODE
-//   MODE: smoke | simulate | maps | bad | about
+//   MODE: smoke | simulate | maps | bad | about | align | ttcf
 import ecm.fiji.About;
+import ecm.fiji.AlignStack;
 import ecm.fiji.EcmException;
 import ecm.fiji.EcmNative;
 import ecm.fiji.RelaxationMaps;
 import ecm.fiji.SimulateStack;
+import ecm.fiji.TwoTimeCorrelation;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.Macro;
@@ -79,6 +81,8 @@ public class FijiDriver {
     else if (mode.equals("maps")) mapsTest();
     else if (mode.equals("bad")) badTest();
     else if (mode.equals("about")) aboutTest();
+    else if (mode.equals("align")) alignTest();
+    else if (mode.equals("ttcf")) ttcfTest();
     else check(false, "unknown mode " + mode);
     System.out.println("ECM driver done failures=" + failures);
     System.exit(failures == 0 ? 0 : 1);
@@ -317,5 +321,164 @@ public class FijiDriver {
     String rep = About.report();
     check(rep.contains("ECM self-test passed"), "About reports self-test passed");
     check(rep.contains("libecm " + EcmNative.version()), "About shows the core version");
+  }
+
+  static AlignStack.Result align(final ImagePlus imp, String options) throws InterruptedException {
+    final AlignStack cmd = new AlignStack();
+    asMacro(options, new Runnable() {
+      public void run() {
+        WindowManager.setTempCurrentImage(imp);
+        cmd.run("");
+      }
+    });
+    return cmd.getResult();
+  }
+
+  static TwoTimeCorrelation.Result ttcf(final ImagePlus imp, String options)
+      throws InterruptedException {
+    final TwoTimeCorrelation cmd = new TwoTimeCorrelation();
+    asMacro(options, new Runnable() {
+      public void run() {
+        WindowManager.setTempCurrentImage(imp);
+        cmd.run("");
+      }
+    });
+    return cmd.getResult();
+  }
+
+  /** A static, smoothed random texture moved by (t*dx, t*dy) px in frame t (content moves). */
+  static ImagePlus driftStack(int nt, int w, int h, int dx, int dy) {
+    int m = 40, bw = w + 2 * m, bh = h + 2 * m;
+    java.util.Random rnd = new java.util.Random(11);
+    float[] raw = new float[bw * bh], big = new float[bw * bh];
+    for (int i = 0; i < raw.length; i++) raw[i] = rnd.nextFloat();
+    for (int y = 1; y < bh - 1; y++)
+      for (int x = 1; x < bw - 1; x++) {
+        float a = 0;
+        for (int j = -1; j <= 1; j++)
+          for (int i = -1; i <= 1; i++) a += raw[(y + j) * bw + x + i];
+        big[y * bw + x] = 100 + 20 * a;
+      }
+    ij.ImageStack st = new ij.ImageStack(w, h);
+    for (int t = 0; t < nt; t++) {
+      float[] f = new float[w * h];
+      for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) f[y * w + x] = big[(m + y - t * dy) * bw + m + x - t * dx];
+      st.addSlice(new FloatProcessor(w, h, f, null));
+    }
+    ImagePlus imp = new ImagePlus("drift", st);
+    imp.setDimensions(1, 1, nt);
+    Calibration c = new Calibration();
+    c.pixelWidth = c.pixelHeight = 1.5;
+    c.setUnit("nm");
+    c.frameInterval = 0.2;
+    c.setTimeUnit("s");
+    imp.setCalibration(c);
+    return imp;
+  }
+
+  static void alignTest() throws InterruptedException {
+    int nt = 6, w = 64, h = 56, dx = 1, dy = -2;
+    ImagePlus imp = driftStack(nt, w, h, dx, dy);
+    for (String mode : new String[] {"whole", "bilinear", "fourier"}) {
+      AlignStack.Result r = align(imp, "reference=running upsample=20 apply=" + mode);
+      check(r != null, mode + ": align produced a result");
+      if (r == null) return;
+      ResultsTable rt = ResultsTable.getResultsTable();
+      check(rt.size() == nt, mode + ": one Results row per frame (" + rt.size() + ")");
+      double worst = 0;
+      for (int t = 0; t < nt; t++) {
+        worst = Math.max(worst, Math.abs(rt.getValue("shift_x_px", t) + t * dx));
+        worst = Math.max(worst, Math.abs(rt.getValue("shift_y_px", t) + t * dy));
+        if (rt.getValue("frame", t) != t + 1) check(false, "frame column " + t);
+      }
+      check(worst <= 0.1, mode + ": shifts recovered, worst error " + f(worst) + " px");
+      check(rt.getValue("peak", nt - 1) > 0.3, mode + ": peak " + f(rt.getValue("peak", nt - 1)));
+      ImagePlus a = r.aligned;
+      // whole: crop width w - (nt-1)|dx|, height h - (nt-1)|dy|; subpixel modes the same or
+      // one pixel less per axis
+      int ew = w - (nt - 1) * Math.abs(dx), eh = h - (nt - 1) * Math.abs(dy);
+      boolean sizeOk = mode.equals("whole") ? a.getWidth() == ew && a.getHeight() == eh
+                                            : a.getWidth() >= ew - 1 && a.getWidth() <= ew
+              && a.getHeight() >= eh - 1 && a.getHeight() <= eh;
+      check(sizeOk && a.getNFrames() == nt && a.getBitDepth() == 32,
+          mode + ": aligned " + a.getWidth() + "x" + a.getHeight() + " t=" + a.getNFrames()
+              + " (expected " + ew + "x" + eh + ")");
+      Calibration c = a.getCalibration();
+      check(c.pixelWidth == 1.5 && c.getUnit().equals("nm") && c.frameInterval == 0.2,
+          mode + ": calibration copied");
+      check(r.crop[2] == a.getWidth() && r.crop[3] == a.getHeight(), mode + ": crop box");
+      if (mode.equals("whole")) {
+        float[] f0 = (float[]) a.getStack().getPixels(1);
+        float[] fl = (float[]) a.getStack().getPixels(nt);
+        check(java.util.Arrays.equals(f0, fl), "whole: first and last aligned frames identical");
+      }
+    }
+    // a rectangular ROI around part of the texture
+    imp.setRoi(new ij.gui.Roi(12, 12, 32, 28));
+    AlignStack.Result rr = align(imp, "reference=frame upsample=10 apply=whole");
+    check(rr != null && rr.usedRoi && Math.abs(rr.shiftX[nt - 1] + (nt - 1) * dx) <= 0.1
+            && Math.abs(rr.shiftY[nt - 1] + (nt - 1) * dy) <= 0.1,
+        "ROI + reference=frame recovers the shift");
+    imp.deleteRoi();
+    // 16-bit input
+    ImagePlus s16 = imp.duplicate();
+    new ij.process.StackConverter(s16).convertToGray16();
+    AlignStack.Result r16 = align(s16, "apply=whole");
+    check(r16 != null && Math.abs(r16.shiftY[nt - 1] + (nt - 1) * dy) <= 0.1,
+        "16-bit stack aligned");
+    // refusals: bad choice, bad upsample
+    check(align(imp, "reference=foo") == null, "reference=foo refused");
+    check(align(imp, "upsample=0") == null, "upsample=0 refused");
+    check(align(imp, "apply=cubic") == null, "apply=cubic refused");
+  }
+
+  static void ttcfTest() throws InterruptedException {
+    double tau = 2.0, dt = 0.25;
+    SimulateStack.Result sim = simulate("frames=400 width=16 height=16 interval=" + dt
+        + " pixel_size=1 tau_median=" + tau + " sigma=0 beta_min=1 beta_max=1 contrast=0.3"
+        + " dose=0 map_correlation=0 seed=9");
+    ImagePlus imp = sim.stack;
+    imp.setTitle("sim_ttcf");
+    ResultsTable.getResultsTable().reset();
+    TwoTimeCorrelation.Result r = ttcf(imp, "frame_interval=0 bin_time=1 threads=2");
+    check(r != null, "ttcf produced a result");
+    if (r == null) return;
+    ImagePlus g = r.ttcf;
+    check(g.getWidth() == 400 && g.getHeight() == 400 && g.getBitDepth() == 32,
+        "TTCF " + g.getWidth() + "x" + g.getHeight());
+    Calibration c = g.getCalibration();
+    check(Math.abs(c.pixelWidth - dt) < 1e-12 && Math.abs(c.pixelHeight - dt) < 1e-12
+            && c.getUnit().equals("s"),
+        "TTCF calibration " + c.pixelWidth + " x " + c.pixelHeight + " " + c.getUnit());
+    float[] v = (float[]) g.getProcessor().getPixels();
+    double asym = 0;
+    for (int i = 0; i < 400; i++)
+      for (int j = 0; j < i; j++) asym = Math.max(asym, Math.abs(v[i * 400 + j] - v[j * 400 + i]));
+    check(asym <= 1e-6, "TTCF symmetric (max |G_ij - G_ji| = " + asym + ")");
+    ResultsTable rt = ResultsTable.getResultsTable();
+    check(rt.size() == 1, "one Results row");
+    double fitTau = rt.getValue("tau_s", 0);
+    check(Math.abs(fitTau / tau - 1) < 0.2, "tau_s=" + f(fitTau) + " (truth " + tau + ")");
+    check(rt.getValue("fit_converged", 0) == 1, "fit converged");
+    String verdict = rt.getStringValue("verdict", 0);
+    check(verdict.equals("stationary") || verdict.equals("aging")
+            || verdict.equals("accelerating") || verdict.equals("undetermined"),
+        "verdict " + verdict + ", beta=" + f(rt.getValue("beta", 0)) + ", A="
+            + f(rt.getValue("A", 0)));
+    // time binning: N/2 bins of 2 dt
+    TwoTimeCorrelation.Result r2 = ttcf(imp, "bin_time=2 normalize_pixels");
+    check(r2 != null && r2.ttcf.getWidth() == 200
+            && Math.abs(r2.ttcf.getCalibration().pixelWidth - 2 * dt) < 1e-12,
+        "bin_time=2 -> 200 x 200, 0.5 s per bin");
+    // a 1-pixel ROI: an error message, no result, no crash
+    imp.setRoi(new ij.gui.Roi(3, 4, 1, 1));
+    check(ttcf(imp, "bin_time=1") == null, "1-pixel ROI refused");
+    imp.setRoi(new ij.gui.Roi(0, 0, 8, 8));
+    TwoTimeCorrelation.Result r3 = ttcf(imp, "bin_time=1");
+    check(r3 != null && r3.summary[ecm.fiji.EcmNative.T_PIXELS] == 64, "8x8 ROI uses 64 pixels");
+    imp.deleteRoi();
+    check(ttcf(imp, "bin_time=0") == null, "bin_time=0 refused");
+    check(ttcf(imp, "bin_time=200") == null, "bin_time=200 (2 bins) refused");
   }
 }

@@ -186,6 +186,101 @@ public final class EcmNative {
         pointsPerDecade, maxLag, biasCorrection, threads, progress, tau, beta, amp, chi2, status);
   }
 
+  /** Result of {@link #align}: per-frame shifts (px, applied to align the frame), peaks and
+   * states (ecm_align_state), the crop box {x0, y0, nx, ny} and the aligned, cropped frames. */
+  public static final class AlignResult {
+    public final double[] shiftX, shiftY, peak;
+    public final byte[] state;
+    public final int[] crop;
+    public final float[][] frames;
+
+    AlignResult(Object[] r) {
+      shiftX = (double[]) r[0];
+      shiftY = (double[]) r[1];
+      peak = (double[]) r[2];
+      state = (byte[]) r[3];
+      crop = (int[]) r[4];
+      frames = (float[][]) r[5];
+    }
+  }
+
+  /** Alignment state names, codes 0..2 (ecm_align_state). */
+  public static final String[] ALIGN_STATE_NAMES = {"ok", "bad_frame", "at_limit"};
+
+  private static void checkSlices(Object[] slices, int width, int height, String what) {
+    if (width < 1 || height < 1)
+      throw new EcmException(EcmException.EINVAL, "width and height must be >= 1");
+    for (Object s : slices) {
+      if (!(s instanceof float[] || s instanceof short[] || s instanceof byte[]))
+        throw new EcmException(EcmException.EUNSUPPORTED,
+            what + " needs an 8-, 16- or 32-bit stack (RGB is not supported)");
+    }
+  }
+
+  /**
+   * Drift correction (ecm_align_estimate + ecm_align_apply) of ImageJ slices. reference:
+   * "frame", "mean" or "running"; apply: "whole", "bilinear" or "fourier"; mask: width*height
+   * flags (non-zero = inside the ROI) or null.
+   */
+  public static AlignResult align(Object[] slices, int width, int height, String reference,
+      int upsample, String apply, byte[] mask, int threads, Progress progress) {
+    if (slices == null || slices.length < 1)
+      throw new EcmException(EcmException.ENODATA, "align needs at least 1 frame");
+    checkSlices(slices, width, height, "align");
+    if (upsample < 1 || upsample > 1000)
+      throw new EcmException(EcmException.EINVAL, "upsample must be in [1, 1000]");
+    if (mask != null && mask.length != width * height)
+      throw new EcmException(EcmException.EINVAL, "the ROI mask must hold width*height values");
+    if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
+    load();
+    return new AlignResult(nativeAlign(slices, width, height, reference, upsample, apply, mask,
+        threads, progress));
+  }
+
+  /** Indices into the summary returned by {@link #ttcf} (mirrors jni/ecm_jni.c). */
+  public static final int T_N = 0, T_PIXELS = 1, T_PIXELS_DROPPED = 2, T_SETS = 3,
+      T_EMPTY_CELLS = 4, T_DT_S = 5, T_FIT_CONVERGED = 6, T_TAU = 7, T_BETA = 8, T_A = 9,
+      T_TAU_ERR = 10, T_CHI2 = 11, T_SLOPE = 12, T_SLOPE_ERR = 13, T_CHANGE = 14,
+      T_VERDICT = 15, T_N_BAND = 16;
+  /** Stationarity verdicts, codes 0..3 (ecm_ttcf_verdict). */
+  public static final String[] VERDICT_NAMES = {"stationary", "aging", "accelerating",
+      "undetermined"};
+
+  /** Result of {@link #ttcf}: G (n*n, row-major) and the summary (T_*). */
+  public static final class TtcfResult {
+    public final float[] g;
+    public final double[] summary;
+    public final int n;
+
+    TtcfResult(Object[] r) {
+      g = (float[]) r[0];
+      summary = (double[]) r[1];
+      n = (int) summary[T_N];
+    }
+  }
+
+  /**
+   * Two-time correlation (ecm_ttcf_compute + ecm_ttcf_analysis_create) of ImageJ slices over
+   * the pixels inside mask (width*height flags, or null for all).
+   */
+  public static TtcfResult ttcf(Object[] slices, int width, int height, double frameInterval,
+      String timeUnit, int binTime, boolean normalizePixels, byte[] mask, int threads,
+      Progress progress) {
+    if (slices == null || slices.length < 3)
+      throw new EcmException(EcmException.ENODATA, "two-time correlation needs at least 3 frames"
+          + (slices == null ? "" : " (this stack has " + slices.length + ")"));
+    checkSlices(slices, width, height, "two-time correlation");
+    if (binTime < 1) throw new EcmException(EcmException.EINVAL, "bin_time must be >= 1");
+    if (mask != null && mask.length != width * height)
+      throw new EcmException(EcmException.EINVAL, "the ROI mask must hold width*height values");
+    if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
+    if (!(frameInterval >= 0) || Double.isInfinite(frameInterval))
+      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
+    load();
+    return new TtcfResult(nativeTtcf(slices, width, height, frameInterval,
+        timeUnit == null ? "" : timeUnit, binTime, normalizePixels, mask, threads, progress));
+  }
+
   // ---- native methods (jni/ecm_jni.c); package-private so tests reach the raw checks ----
 
   static native String nativeVersion();
@@ -199,4 +294,11 @@ public final class EcmNative {
   static native double[] nativeRelaxMap(Object[] slices, int width, int height, double interval,
       String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
       Progress progress, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status);
+
+  static native Object[] nativeAlign(Object[] slices, int width, int height, String reference,
+      int upsample, String apply, byte[] mask, int threads, Progress progress);
+
+  static native Object[] nativeTtcf(Object[] slices, int width, int height, double interval,
+      String timeUnit, int binTime, boolean normalize, byte[] mask, int threads,
+      Progress progress);
 }

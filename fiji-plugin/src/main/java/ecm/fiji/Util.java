@@ -80,10 +80,71 @@ final class Util {
       }
     }
 
+    String text(String key, String def) {
+      if (options == null) return def;
+      String v = Macro.getValue(options, key, null);
+      return v == null ? def : v.trim();
+    }
+
     boolean flag(String key, boolean def) {
       if (options == null) return def;
       return (" " + options + " ").toLowerCase(Locale.ROOT).contains(" " + key + " ");
     }
+  }
+
+  /**
+   * The frames of a series as ImageJ slice arrays (current channel and slice): the time axis,
+   * or the Z-slices when slicesAsTime and there is one frame. Refuses colour images.
+   */
+  static Object[] timeSlices(ImagePlus imp, boolean slicesAsTime, String what, int minFrames) {
+    if (imp.getType() == ImagePlus.COLOR_RGB || imp.getType() == ImagePlus.COLOR_256)
+      throw new EcmException(EcmException.EUNSUPPORTED,
+          "needs an 8-, 16- or 32-bit grayscale stack; '" + imp.getTitle()
+              + "' is a colour image (Image>Type>32-bit converts it)");
+    int nz = imp.getNSlices(), nf = imp.getNFrames();
+    int c = imp.getC(), z = imp.getZ();
+    ij.ImageStack stack = imp.getStack();
+    Object[] slices;
+    if (nf > 1) {
+      slices = new Object[nf];
+      for (int t = 1; t <= nf; t++) slices[t - 1] = stack.getPixels(imp.getStackIndex(c, z, t));
+    } else if (nz > 1 && slicesAsTime) {
+      slices = new Object[nz];
+      for (int s = 1; s <= nz; s++) slices[s - 1] = stack.getPixels(imp.getStackIndex(c, s, 1));
+    } else if (nz > 1) {
+      throw new EcmException(EcmException.EINVAL, "'" + imp.getTitle() + "' has " + nz
+          + " Z-slices and 1 frame: tick 'Slices as time' (key slices_as_time) or set"
+          + " Image>Properties so that the series runs along time");
+    } else {
+      slices = new Object[] {imp.getProcessor().getPixels()};
+    }
+    if (slices.length < minFrames)
+      throw new EcmException(EcmException.ENODATA, "'" + imp.getTitle() + "' has "
+          + slices.length + " frame(s): " + what + " needs an image series of at least "
+          + minFrames + " frames");
+    return slices;
+  }
+
+  /** The image's area ROI as a width*height mask (1 = inside), or null without one. */
+  static byte[] roiMask(ImagePlus imp) {
+    ij.gui.Roi roi = imp.getRoi();
+    if (roi == null || !roi.isArea()) return null;
+    int w = imp.getWidth(), h = imp.getHeight();
+    byte[] m = new byte[w * h];
+    java.awt.Rectangle b = roi.getBounds();
+    ij.process.ImageProcessor rm = roi.getMask();
+    for (int y = Math.max(0, b.y); y < Math.min(h, b.y + b.height); y++) {
+      for (int x = Math.max(0, b.x); x < Math.min(w, b.x + b.width); x++) {
+        if (rm == null || rm.get(x - b.x, y - b.y) != 0) m[y * w + x] = 1;
+      }
+    }
+    return m;
+  }
+
+  static int count(byte[] m) {
+    int n = 0;
+    for (byte v : m) n += v != 0 ? 1 : 0;
+    return n;
   }
 
   /** Integer from a dialog/macro number; refuses fractions and out-of-range values. */

@@ -1,0 +1,198 @@
+package ecm.fiji;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import ij.measure.Calibration;
+import ij.measure.ResultsTable;
+import ij.plugin.PlugIn;
+import ij.process.FloatProcessor;
+
+/**
+ * Plugins>ECM>Align Stack: drift correction (ecm_align_estimate + ecm_align_apply) of the
+ * current stack, optionally against the features inside its ROI; opens the aligned, cropped
+ * 32-bit stack (calibration copied) and puts one row per frame (frame, shift_x_px,
+ * shift_y_px, peak, state) in the system Results table ("Drift shifts").
+ */
+public class AlignStack implements PlugIn {
+  static final String TITLE = "Align Stack";
+  static final String[] REFERENCES = {"running", "mean", "frame"};
+  static final String[] APPLY_MODES = {"whole", "bilinear", "fourier"};
+
+  /** Parameters (the dialog's fields; macro keys in brackets). */
+  public static final class Params {
+    public String reference = "running"; // [reference] frame | mean | running
+    public int upsample = 20; // [upsample] subpixel factor, shifts in 1/upsample px
+    public String apply = "whole"; // [apply] whole | bilinear | fourier
+    public boolean slicesAsTime = true; // [slices_as_time]
+    public int threads = 0; // [threads] 0 = all cores
+  }
+
+  /** Outputs of one run. */
+  public static final class Result {
+    public ImagePlus aligned;
+    public double[] shiftX, shiftY, peak;
+    public byte[] state;
+    public int[] crop; // x0, y0, nx, ny in input pixels
+    public boolean usedRoi;
+  }
+
+  private static final Params remembered = new Params();
+  private Result last;
+
+  /** The outputs of the last successful run (for tests and scripts), or null. */
+  public Result getResult() {
+    return last;
+  }
+
+  @Override
+  public void run(String arg) {
+    ImagePlus imp = WindowManager.getCurrentImage();
+    if (imp == null) {
+      Util.error(TITLE, "There is no image open: open an ECM image series first.");
+      return;
+    }
+    try {
+      Params p = ask(imp);
+      if (p == null) return;
+      last = compute(imp, p, new IJProgress(TITLE));
+      display(imp, last);
+    } catch (EcmException e) {
+      Util.report(TITLE, e);
+    } catch (OutOfMemoryError e) {
+      IJ.outOfMemory(TITLE);
+    } finally {
+      IJ.showProgress(1.0);
+    }
+  }
+
+  private static String choice(String key, String v, String[] allowed) {
+    for (String a : allowed)
+      if (a.equalsIgnoreCase(v)) return a;
+    throw new EcmException(EcmException.EINVAL, key + "=" + v + " is not one of "
+        + String.join(", ", allowed));
+  }
+
+  /** The dialog (records one macro line), or the macro options when headless. */
+  Params ask(ImagePlus imp) {
+    Params p = new Params();
+    synchronized (remembered) {
+      p.reference = remembered.reference;
+      p.upsample = remembered.upsample;
+      p.apply = remembered.apply;
+      p.slicesAsTime = remembered.slicesAsTime;
+      p.threads = remembered.threads;
+    }
+    if (Util.headless()) {
+      Util.Options o = Util.Options.current();
+      if (o.present()) {
+        p.reference = choice("reference", o.text("reference", "running"), REFERENCES);
+        p.upsample = Util.toInt("upsample", o.number("upsample", 20), 1, 1000);
+        p.apply = choice("apply", o.text("apply", "whole"), APPLY_MODES);
+        p.slicesAsTime = o.flag("slices_as_time", false);
+        p.threads = Util.toInt("threads", o.number("threads", 0), 0, 4096);
+      }
+      return p;
+    }
+    GenericDialog gd = new GenericDialog(TITLE);
+    gd.addMessage("Image: " + imp.getTitle() + " (" + imp.getNFrames() + " frames, "
+        + imp.getNSlices() + " slices)" + (Util.roiMask(imp) != null
+            ? "; the ROI selects the feature to track" : "; no ROI: the whole frame is used"));
+    gd.addChoice("Reference", REFERENCES, p.reference);
+    gd.addNumericField("Upsample (subpixel factor, 1-1000)", p.upsample, 0);
+    gd.addChoice("Apply", APPLY_MODES, p.apply);
+    gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
+    gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
+    gd.showDialog();
+    if (gd.wasCanceled()) return null;
+    p.reference = gd.getNextChoice();
+    p.upsample = Util.toInt("upsample", gd.getNextNumber(), 1, 1000);
+    p.apply = gd.getNextChoice();
+    p.slicesAsTime = gd.getNextBoolean();
+    p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
+    if (gd.invalidNumber())
+      throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
+    synchronized (remembered) {
+      remembered.reference = p.reference;
+      remembered.upsample = p.upsample;
+      remembered.apply = p.apply;
+      remembered.slicesAsTime = p.slicesAsTime;
+      remembered.threads = p.threads;
+    }
+    return p;
+  }
+
+  /** The computation: no dialog, no display. Throws EcmException for any refusal. */
+  public static Result compute(ImagePlus imp, Params p, Progress progress) {
+    Object[] slices = Util.timeSlices(imp, p.slicesAsTime, "align", 1);
+    int w = imp.getWidth(), h = imp.getHeight();
+    byte[] mask = Util.roiMask(imp);
+    IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h
+        + ", reference=" + p.reference + ", upsample=" + p.upsample + ", apply=" + p.apply
+        + ", roi=" + (mask == null ? "none" : Util.count(mask) + " px") + ", threads="
+        + p.threads);
+    long t0 = System.nanoTime();
+    EcmNative.AlignResult a = EcmNative.align(slices, w, h, p.reference, p.upsample, p.apply,
+        mask, p.threads, progress);
+    double secs = (System.nanoTime() - t0) * 1e-9;
+    Result r = new Result();
+    r.shiftX = a.shiftX;
+    r.shiftY = a.shiftY;
+    r.peak = a.peak;
+    r.state = a.state;
+    r.crop = a.crop;
+    r.usedRoi = mask != null;
+    int cw = a.crop[2], ch = a.crop[3];
+    ImageStack st = new ImageStack(cw, ch);
+    for (int t = 0; t < a.frames.length; t++)
+      st.addSlice("t" + (t + 1), new FloatProcessor(cw, ch, a.frames[t], null));
+    ImagePlus out = new ImagePlus(imp.getShortTitle() + "_aligned", st);
+    out.setDimensions(1, 1, a.frames.length);
+    out.setCalibration(imp.getCalibration().copy());
+    out.resetDisplayRange();
+    r.aligned = out;
+    int bad = 0, lim = 0;
+    double maxAbs = 0;
+    for (int t = 0; t < a.state.length; t++) {
+      bad += a.state[t] == 1 ? 1 : 0;
+      lim += a.state[t] == 2 ? 1 : 0;
+      maxAbs = Math.max(maxAbs, Math.max(Math.abs(a.shiftX[t]), Math.abs(a.shiftY[t])));
+    }
+    IJ.log(TITLE + ": crop offset x0=" + a.crop[0] + " y0=" + a.crop[1] + ", aligned size "
+        + cw + " x " + ch + ", largest |shift| " + Util.fmt(maxAbs) + " px, " + bad
+        + " bad frame(s), " + lim + " at the search limit; "
+        + String.format(java.util.Locale.ROOT, "%.3f", secs) + " s");
+    return r;
+  }
+
+  /** Show the aligned stack and fill the system Results table with the shifts. */
+  static void display(ImagePlus imp, Result r) {
+    Util.show(r.aligned);
+    ResultsTable rt = fillShifts(r);
+    if (!Util.headless()) {
+      rt.show("Results");
+      ResultsTable copy = (ResultsTable) rt.clone();
+      copy.show("Drift shifts");
+    }
+  }
+
+  /** The system Results table, reset, with one row per frame (precision 9). */
+  public static ResultsTable fillShifts(Result r) {
+    ResultsTable rt = ResultsTable.getResultsTable();
+    rt.reset();
+    rt.setPrecision(9);
+    for (int t = 0; t < r.shiftX.length; t++) {
+      rt.incrementCounter();
+      rt.addValue("frame", t + 1);
+      rt.addValue("shift_x_px", r.shiftX[t]);
+      rt.addValue("shift_y_px", r.shiftY[t]);
+      rt.addValue("peak", r.peak[t]);
+      int s = r.state[t];
+      rt.addValue("state", s >= 0 && s < EcmNative.ALIGN_STATE_NAMES.length
+              ? EcmNative.ALIGN_STATE_NAMES[s] : "?");
+    }
+    return rt;
+  }
+}

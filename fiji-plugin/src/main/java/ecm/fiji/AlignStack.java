@@ -3,7 +3,6 @@ package ecm.fiji;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
-import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.measure.Calibration;
 import ij.measure.ResultsTable;
@@ -49,23 +48,7 @@ public class AlignStack implements PlugIn {
 
   @Override
   public void run(String arg) {
-    ImagePlus imp = WindowManager.getCurrentImage();
-    if (imp == null) {
-      Util.error(TITLE, "There is no image open: open an ECM image series first.");
-      return;
-    }
-    try {
-      Params p = ask(imp);
-      if (p == null) return;
-      last = compute(imp, p, new IJProgress(TITLE));
-      display(imp, last);
-    } catch (EcmException e) {
-      Util.report(TITLE, e);
-    } catch (OutOfMemoryError e) {
-      IJ.outOfMemory(TITLE);
-    } finally {
-      IJ.showProgress(1.0);
-    }
+    Util.runOnCurrentImage(TITLE, this::ask, AlignStack::compute, AlignStack::display, r -> last = r);
   }
 
   private static String choice(String key, String v, String[] allowed) {

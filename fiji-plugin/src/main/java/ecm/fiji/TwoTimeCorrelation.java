@@ -2,7 +2,6 @@ package ecm.fiji;
 
 import ij.IJ;
 import ij.ImagePlus;
-import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.measure.Calibration;
 import ij.measure.ResultsTable;
@@ -47,23 +46,7 @@ public class TwoTimeCorrelation implements PlugIn {
 
   @Override
   public void run(String arg) {
-    ImagePlus imp = WindowManager.getCurrentImage();
-    if (imp == null) {
-      Util.error(TITLE, "There is no image open: open an ECM image series first.");
-      return;
-    }
-    try {
-      Params p = ask(imp);
-      if (p == null) return;
-      last = compute(imp, p, new IJProgress(TITLE));
-      display(imp, last);
-    } catch (EcmException e) {
-      Util.report(TITLE, e);
-    } catch (OutOfMemoryError e) {
-      IJ.outOfMemory(TITLE);
-    } finally {
-      IJ.showProgress(1.0);
-    }
+    Util.runOnCurrentImage(TITLE, this::ask, TwoTimeCorrelation::compute, TwoTimeCorrelation::display, r -> last = r);
   }
 
   /** The dialog (records one macro line), or the macro options when headless. */

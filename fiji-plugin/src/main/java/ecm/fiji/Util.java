@@ -154,4 +154,38 @@ final class Util {
           name + " must be a whole number in [" + min + ", " + max + "] (got " + fmt(v) + ")");
     return (int) v;
   }
+
+  /** The computing step of a command (core call with progress). */
+  interface Compute<P, R> {
+    R apply(ImagePlus imp, P p, Progress progress);
+  }
+
+  /**
+   * Runs a command on the current image: ask (the dialog or the macro options; null =
+   * cancelled), compute (progress in the status bar, Esc cancels), hand the result to
+   * `keep`, then display it. Core errors become one error message, never an exception out of
+   * the plugin.
+   */
+  static <P, R> void runOnCurrentImage(String title, java.util.function.Function<ImagePlus, P> ask,
+      Compute<P, R> compute, java.util.function.BiConsumer<ImagePlus, R> display,
+      java.util.function.Consumer<R> keep) {
+    ImagePlus imp = WindowManager.getCurrentImage();
+    if (imp == null) {
+      error(title, "There is no image open: open an ECM image series first.");
+      return;
+    }
+    try {
+      P p = ask.apply(imp);
+      if (p == null) return;
+      R r = compute.apply(imp, p, new IJProgress(title));
+      keep.accept(r);
+      display.accept(imp, r);
+    } catch (EcmException e) {
+      report(title, e);
+    } catch (OutOfMemoryError e) {
+      IJ.outOfMemory(title);
+    } finally {
+      IJ.showProgress(1.0);
+    }
+  }
 }

@@ -15,6 +15,7 @@ packages=(
   xvfb xauth                              # real ImageJ GUI tests under a virtual display
   clang libclang-rt-14-dev                # libFuzzer target for the TIFF reader
   python3 python3-numpy                   # benchmark baselines (bench/)
+  python3-markdown                        # the user guide packed into the Fiji jar (docs/fiji/)
 )
 
 missing=()

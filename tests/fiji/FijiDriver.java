@@ -2,7 +2,7 @@
 // (Macro options on a "Run$_" thread, no display) and prints sentinel lines "ECM ok ..." or
 // "ECM FAIL ...", then "ECM driver done failures=N".
 // Usage: java -Djava.awt.headless=true -cp ij.jar:ECM_Analysis.jar:. FijiDriver MODE
-//   MODE: smoke | simulate | maps | bad | about | align | ttcf
+//   MODE: smoke | simulate | maps | bad | about | align | ttcf, or any tests/fiji/Mode_<MODE>.java
 import ecm.fiji.About;
 import ecm.fiji.AlignStack;
 import ecm.fiji.EcmException;
@@ -83,9 +83,27 @@ public class FijiDriver {
     else if (mode.equals("about")) aboutTest();
     else if (mode.equals("align")) alignTest();
     else if (mode.equals("ttcf")) ttcfTest();
-    else check(false, "unknown mode " + mode);
+    else runModeClass(mode);
     System.out.println("ECM driver done failures=" + failures);
     System.exit(failures == 0 ? 0 : 1);
+  }
+
+  /**
+   * A mode kept in its own file: tests/fiji/Mode_<mode>.java with a public static void run()
+   * that reports through FijiDriver.check (picked up by tests/fiji/CMakeLists.txt).
+   */
+  static void runModeClass(String mode) {
+    try {
+      Class<?> c = Class.forName("Mode_" + mode);
+      c.getMethod("run").invoke(null);
+    } catch (ClassNotFoundException e) {
+      check(false, "unknown mode " + mode);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      check(false, "mode " + mode + " threw " + e.getCause());
+      e.getCause().printStackTrace(System.out);
+    } catch (ReflectiveOperationException e) {
+      check(false, "mode " + mode + ": " + e);
+    }
   }
 
   static void smoke() {
@@ -106,7 +124,7 @@ public class FijiDriver {
             calls[0]++;
             return false;
           }
-        }, tau, beta, a, c, status);
+        }, null, tau, beta, a, c, status);
     check(calls[0] > 0, "progress callback called " + calls[0] + " times");
     check(sum[EcmNative.S_SECONDS] == 1, "time unit sec understood as seconds");
     check(sum[EcmNative.S_N_PIXELS] == 20, "n_pixels=" + f(sum[EcmNative.S_N_PIXELS]));
@@ -116,7 +134,7 @@ public class FijiDriver {
         public boolean update(double fr, String stage) {
           return true;
         }
-      }, tau, beta, a, c, status);
+      }, null, tau, beta, a, c, status);
       check(false, "cancel: no exception");
     } catch (EcmException e) {
       check(e.isCancel(), "cancel -> EcmException code " + e.getCode() + ": " + e.getMessage());
@@ -127,7 +145,7 @@ public class FijiDriver {
         public boolean update(double fr, String stage) {
           throw new IllegalStateException("boom");
         }
-      }, tau, beta, a, c, status);
+      }, null, tau, beta, a, c, status);
       check(false, "throwing callback: no exception");
     } catch (EcmException e) {
       check(e.isCancel(), "throwing callback -> cancel");
@@ -166,12 +184,12 @@ public class FijiDriver {
       u16[t] = sh;
       u8[t] = by;
     }
-    double[] s16 = EcmNative.relaxMap(u16, 5, 4, 0.5, "s", 10, 0, true, 1, null, tau, beta, a, c,
+    double[] s16 = EcmNative.relaxMap(u16, 5, 4, 0.5, "s", 10, 0, true, 1, null, null, tau, beta, a, c,
         status);
     check(s16[EcmNative.S_N_PIXELS] == 20 && s16[EcmNative.S_COUNT0 + 8] == 0
             && s16[EcmNative.S_COUNT0 + 6] == 0,
         "16-bit stack mapped (no dark pixels: unsigned)");
-    double[] s8 = EcmNative.relaxMap(u8, 5, 4, 0.5, "s", 10, 0, true, 1, null, tau, beta, a, c,
+    double[] s8 = EcmNative.relaxMap(u8, 5, 4, 0.5, "s", 10, 0, true, 1, null, null, tau, beta, a, c,
         status);
     check(s8[EcmNative.S_N_PIXELS] == 20 && s8[EcmNative.S_COUNT0 + 6] == 0,
         "8-bit stack mapped (no dark pixels: unsigned)");

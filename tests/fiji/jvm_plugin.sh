@@ -13,9 +13,10 @@ WORK=$5
 ECM=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK/classes" "$WORK/tmp"
+shopt -s nullglob
 JAVAC=$(dirname "$(readlink -f "$JAVA")")/javac
-"$JAVAC" -nowarn -cp "$IJ_JAR:$JAR" -d "$WORK/classes" "$here/FijiDriver.java" \
-  "$here/ecm/fiji/EcmNativeAccess.java" || { echo "FAIL: javac"; exit 1; }
+"$JAVAC" -nowarn -encoding UTF-8 -cp "$IJ_JAR:$JAR" -d "$WORK/classes" "$here/FijiDriver.java" \
+  "$here"/Mode_*.java "$here"/ecm/fiji/*.java || { echo "FAIL: javac"; exit 1; }
 # No java.library.path entry for libecm_jni: the plugin must extract it from the jar.
 unset DISPLAY
 out=$(cd "$WORK" && timeout 300 "$JAVA" -Djava.awt.headless=true -Xmx512m \

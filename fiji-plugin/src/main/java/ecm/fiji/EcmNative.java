@@ -154,11 +154,14 @@ public final class EcmNative {
    * Relaxation maps (ecm_relax_map + ecm_relax_summarize) of a stack given as ImageJ slices
    * (float[], short[] read as unsigned, byte[] read as unsigned), each width*height long.
    * The five output arrays must hold width*height values; they receive tau, beta, A,
-   * reduced chi2 and the status code of each pixel. Returns the summary numbers (S_*).
+   * reduced chi2 and the status code of each pixel. mask: width*height flags (non-zero =
+   * inside the ROI; pixels outside get status "masked") or null. Returns the summary
+   * numbers (S_*) over the pixels inside.
    */
   public static double[] relaxMap(Object[] slices, int width, int height, double frameInterval,
       String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection, int threads,
-      Progress progress, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status) {
+      Progress progress, byte[] mask, float[] tau, float[] beta, float[] amp, float[] chi2,
+      float[] status) {
     if (slices == null || slices.length < 3)
       throw new EcmException(EcmException.ENODATA, "relaxation maps need at least 3 frames"
           + (slices == null ? "" : " (this stack has " + slices.length + ")"));
@@ -176,6 +179,8 @@ public final class EcmNative {
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     if (!(frameInterval >= 0) || Double.isInfinite(frameInterval))
       throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
+    if (mask != null && mask.length != width * height)
+      throw new EcmException(EcmException.EINVAL, "the ROI mask must hold width*height values");
     float[][] outs = {tau, beta, amp, chi2, status};
     for (float[] o : outs) {
       if (o == null || o.length != n)
@@ -183,7 +188,8 @@ public final class EcmNative {
     }
     load();
     return nativeRelaxMap(slices, width, height, frameInterval, timeUnit == null ? "" : timeUnit,
-        pointsPerDecade, maxLag, biasCorrection, threads, progress, tau, beta, amp, chi2, status);
+        pointsPerDecade, maxLag, biasCorrection, threads, progress, mask, tau, beta, amp, chi2,
+        status);
   }
 
   /** Result of {@link #align}: per-frame shifts (px, applied to align the frame), peaks and
@@ -293,7 +299,8 @@ public final class EcmNative {
 
   static native double[] nativeRelaxMap(Object[] slices, int width, int height, double interval,
       String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
-      Progress progress, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status);
+      Progress progress, byte[] mask, float[] tau, float[] beta, float[] amp, float[] chi2,
+      float[] status);
 
   static native Object[] nativeAlign(Object[] slices, int width, int height, String reference,
       int upsample, String apply, byte[] mask, int threads, Progress progress);

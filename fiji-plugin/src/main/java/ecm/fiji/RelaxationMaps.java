@@ -36,7 +36,6 @@ public class RelaxationMaps implements PlugIn {
     public int frames;
   }
 
-  private static final Params remembered = new Params();
   private Result last;
 
   /** The outputs of the last successful run (for tests and scripts), or null. */
@@ -49,17 +48,20 @@ public class RelaxationMaps implements PlugIn {
     Util.runOnCurrentImage(TITLE, this::ask, RelaxationMaps::compute, RelaxationMaps::display, r -> last = r);
   }
 
-  /** The dialog (records one macro line), or the macro options when headless. */
+  /**
+   * The dialog (records one macro line), or the macro options when headless. Interactive
+   * runs start from the remembered settings (ImageJ preferences); macro runs from the
+   * built-in defaults, so that a macro line means the same everywhere.
+   */
   Params ask(ImagePlus imp) {
+    Settings st = new Settings("maps");
     Params p = new Params();
-    synchronized (remembered) {
-      p.frameInterval = remembered.frameInterval;
-      p.slicesAsTime = remembered.slicesAsTime;
-      p.pointsPerDecade = remembered.pointsPerDecade;
-      p.maxLag = remembered.maxLag;
-      p.biasCorrection = remembered.biasCorrection;
-      p.threads = remembered.threads;
-    }
+    p.frameInterval = st.get("frame_interval", 0.0);
+    p.slicesAsTime = st.get("slices_as_time", true);
+    p.pointsPerDecade = st.get("points_per_decade", 10.0);
+    p.maxLag = (int) st.get("max_lag", 0.0);
+    p.biasCorrection = st.get("bias_correction", true);
+    p.threads = (int) st.get("threads", 0.0);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (o.present()) {
@@ -76,13 +78,16 @@ public class RelaxationMaps implements PlugIn {
     GenericDialog gd = new GenericDialog(TITLE);
     gd.addMessage("Image: " + imp.getTitle() + " (" + imp.getNFrames() + " frames, "
         + imp.getNSlices() + " slices); frame interval in Image>Properties: "
-        + cal.frameInterval + " " + cal.getTimeUnit());
+        + cal.frameInterval + " " + cal.getTimeUnit()
+        + (imp.getRoi() != null && imp.getRoi().isArea() ? "\nOnly pixels inside the ROI are fitted."
+                                                          : ""));
     gd.addNumericField("Frame_interval (s; 0 = from image)", p.frameInterval, 6);
     gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
     gd.addNumericField("Points_per_decade", p.pointsPerDecade, 1);
     gd.addNumericField("Max_lag (frames; 0 = half the series)", p.maxLag, 0);
     gd.addCheckbox("Bias_correction (finite-length bias of g2)", p.biasCorrection);
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
+    Help.add(gd, "relaxation-maps");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
     p.frameInterval = gd.getNextNumber();
@@ -93,41 +98,22 @@ public class RelaxationMaps implements PlugIn {
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    synchronized (remembered) {
-      remembered.frameInterval = p.frameInterval;
-      remembered.slicesAsTime = p.slicesAsTime;
-      remembered.pointsPerDecade = p.pointsPerDecade;
-      remembered.maxLag = p.maxLag;
-      remembered.biasCorrection = p.biasCorrection;
-      remembered.threads = p.threads;
-    }
+    st.set("frame_interval", p.frameInterval);
+    st.set("slices_as_time", p.slicesAsTime);
+    st.set("points_per_decade", p.pointsPerDecade);
+    st.set("max_lag", p.maxLag);
+    st.set("bias_correction", p.biasCorrection);
+    st.set("threads", p.threads);
     return p;
   }
 
   /** The computation: no dialog, no display. Throws EcmException for any refusal. */
   public static Result compute(ImagePlus imp, Params p, Progress progress) {
-    if (imp.getType() == ImagePlus.COLOR_RGB || imp.getType() == ImagePlus.COLOR_256)
-      throw new EcmException(EcmException.EUNSUPPORTED,
-          "needs an 8-, 16- or 32-bit grayscale stack; '" + imp.getTitle()
-              + "' is a colour image (Image>Type>32-bit converts it)");
-    int nc = imp.getNChannels(), nz = imp.getNSlices(), nf = imp.getNFrames();
-    int c = imp.getC(), z = imp.getZ();
-    ImageStack stack = imp.getStack();
-    Object[] slices;
-    if (nf > 1) {
-      slices = new Object[nf];
-      for (int t = 1; t <= nf; t++) slices[t - 1] = stack.getPixels(imp.getStackIndex(c, z, t));
-    } else if (nz > 1 && p.slicesAsTime) {
-      slices = new Object[nz];
-      for (int s = 1; s <= nz; s++) slices[s - 1] = stack.getPixels(imp.getStackIndex(c, s, 1));
-    } else if (nz > 1) {
-      throw new EcmException(EcmException.EINVAL, "'" + imp.getTitle() + "' has " + nz
-          + " Z-slices and 1 frame: tick 'Slices as time' (key slices_as_time) or set"
-          + " Image>Properties so that the series runs along time");
-    } else {
-      throw new EcmException(EcmException.ENODATA, "'" + imp.getTitle()
-          + "' is a single image: relaxation maps need an image series of at least 3 frames");
-    }
+    Object[] slices = Util.timeSlices(imp, p.slicesAsTime, "relaxation maps", 3);
+    byte[] mask = Util.roiMask(imp);
+    if (mask != null && Util.count(mask) == 0)
+      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
+          + "' contains no pixel of the image");
     Calibration cal = imp.getCalibration();
     double dt;
     String unit;
@@ -146,10 +132,11 @@ public class RelaxationMaps implements PlugIn {
     IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h
         + ", frame interval " + (dt > 0 ? Util.fmt(dt) + " " + unit : "unknown (lags in frames)")
         + ", points_per_decade=" + Util.fmt(p.pointsPerDecade) + ", max_lag=" + p.maxLag
-        + ", bias_correction=" + p.biasCorrection + ", threads=" + p.threads);
+        + ", bias_correction=" + p.biasCorrection + ", threads=" + p.threads
+        + (mask != null ? ", ROI of " + Util.count(mask) + " pixels" : ""));
     long t0 = System.nanoTime();
     double[] s = EcmNative.relaxMap(slices, w, h, dt, unit, p.pointsPerDecade, p.maxLag,
-        p.biasCorrection, p.threads, progress, tau, beta, amp, chi2, status);
+        p.biasCorrection, p.threads, progress, mask, tau, beta, amp, chi2, status);
     double secs = (System.nanoTime() - t0) * 1e-9;
     Result r = new Result();
     r.summary = s;
@@ -184,11 +171,10 @@ public class RelaxationMaps implements PlugIn {
 
   /** Show the maps and append the summary row to the system Results table. */
   static void display(ImagePlus imp, Result r) {
-    try {
-      r.tau.getProcessor().setColorModel(ij.plugin.LutLoader.getLut("fire"));
-    } catch (RuntimeException e) {
-      // LUT is cosmetic
-    }
+    MapDisplay.style(r.tau, "tau (" + r.timeUnit + ")");
+    MapDisplay.style(r.beta, "beta");
+    MapDisplay.style(r.amp, "A");
+    MapDisplay.style(r.chi2, "chi2");
     for (ImagePlus m : new ImagePlus[] {r.status, r.chi2, r.amp, r.beta, r.tau}) Util.show(m);
     addSummaryRow(imp.getTitle(), r);
   }

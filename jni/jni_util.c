@@ -1,0 +1,253 @@
+/* jni/jni_util.c — helpers shared by the JNI entry points (see jni_util.h). */
+#include "jni_util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXC_CLASS "ecm/fiji/EcmException"
+
+/* Throw ecm.fiji.EcmException(code, message); falls back to RuntimeException. */
+void throw_ecm(JNIEnv *env, int code, const char *msg) {
+  if ((*env)->ExceptionCheck(env)) return; /* keep the first exception */
+  jclass cls = (*env)->FindClass(env, EXC_CLASS);
+  if (cls) {
+    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>", "(ILjava/lang/String;)V");
+    jstring jmsg = (*env)->NewStringUTF(env, msg ? msg : "");
+    if (ctor && jmsg) {
+      jobject exc = (*env)->NewObject(env, cls, ctor, (jint)code, jmsg);
+      if (exc) (*env)->Throw(env, (jthrowable)exc);
+      return;
+    }
+  }
+  if ((*env)->ExceptionCheck(env)) return;
+  jclass rt = (*env)->FindClass(env, "java/lang/RuntimeException");
+  if (rt) (*env)->ThrowNew(env, rt, msg ? msg : "");
+}
+
+/* Throw for a core status: "<strerror>: <errmsg>". */
+void throw_status(JNIEnv *env, ecm_status st) {
+  char buf[1024];
+  const char *detail = ecm_errmsg();
+  if (detail && detail[0])
+    snprintf(buf, sizeof buf, "%s: %s", ecm_strerror(st), detail);
+  else
+    snprintf(buf, sizeof buf, "%s", ecm_strerror(st));
+  throw_ecm(env, (int)st, buf);
+}
+
+void throw_arg(JNIEnv *env, const char *msg) {
+  throw_ecm(env, (int)ECM_EINVAL, msg);
+}
+
+/* ---- progress: forwarded to ecm.fiji.Progress.update(double, String) -> boolean ---- */
+
+
+int forward_progress(void *user, double fraction, const char *stage) {
+  progress_ctx *c = (progress_ctx *)user;
+  if (c->cancelled) return 1;
+  if (!c->cb) return 0;
+  /* The core calls back on the caller's thread only, so env is valid here. Forward at most
+   * every 0.5 % (and the end) to keep the AWT event queue quiet. */
+  if (fraction < 1.0 && fraction - c->last < 0.005 && c->last >= 0) return 0;
+  c->last = fraction;
+  JNIEnv *env = c->env;
+  jstring s = (*env)->NewStringUTF(env, stage ? stage : "");
+  if (!s) {
+    (*env)->ExceptionClear(env);
+    c->cancelled = 1;
+    return 1;
+  }
+  jboolean stop = (*env)->CallBooleanMethod(env, c->cb, c->mid, (jdouble)fraction, s);
+  (*env)->DeleteLocalRef(env, s);
+  if ((*env)->ExceptionCheck(env)) { /* a throwing callback cancels the run */
+    (*env)->ExceptionClear(env);
+    c->cancelled = 1;
+    return 1;
+  }
+  if (stop) c->cancelled = 1;
+  return stop ? 1 : 0;
+}
+
+/* Set up a progress context; 0 and a pending exception on failure. */
+int progress_init(JNIEnv *env, jobject cb, progress_ctx *c) {
+  memset(c, 0, sizeof *c);
+  c->env = env;
+  c->last = -1;
+  if (!cb) return 1;
+  jclass cls = (*env)->GetObjectClass(env, cb);
+  c->mid = (*env)->GetMethodID(env, cls, "update", "(DLjava/lang/String;)Z");
+  (*env)->DeleteLocalRef(env, cls);
+  if (!c->mid) return 0; /* NoSuchMethodError pending */
+  c->cb = cb;
+  return 1;
+}
+
+ecm_run make_run(jint threads, progress_ctx *pc) {
+  ecm_run run = ecm_run_default();
+  run.threads = threads > 0 ? threads : 0;
+  run.progress = forward_progress;
+  run.user = pc;
+  return run;
+}
+
+/* Copy ImageJ's per-slice arrays (float[], short[] as unsigned, byte[] as unsigned) into
+ * one native buffer of nt * plane floats. 0 and a pending exception on failure. */
+int copy_slices(JNIEnv *env, const char *what, jobjectArray slices, jsize nt, jsize plane,
+                float *dst) {
+  jclass f_cls = (*env)->FindClass(env, "[F");
+  jclass s_cls = (*env)->FindClass(env, "[S");
+  jclass b_cls = (*env)->FindClass(env, "[B");
+  if (!f_cls || !s_cls || !b_cls) return 0;
+  void *scratch = NULL; /* one slice of 8- or 16-bit values, reused */
+  int ok = 0;
+  for (jsize t = 0; t < nt; t++) {
+    jobject a = (*env)->GetObjectArrayElement(env, slices, t);
+    if ((*env)->ExceptionCheck(env)) goto out;
+    if (!a) {
+      char m[96];
+      snprintf(m, sizeof m, "%s: slice %d is null", what, (int)t + 1);
+      throw_arg(env, m);
+      goto out;
+    }
+    float *row = dst + (size_t)t * (size_t)plane;
+    jsize len = (*env)->GetArrayLength(env, (jarray)a);
+    int kind = (*env)->IsInstanceOf(env, a, f_cls)   ? 'F'
+               : (*env)->IsInstanceOf(env, a, s_cls) ? 'S'
+               : (*env)->IsInstanceOf(env, a, b_cls) ? 'B'
+                                                     : 0;
+    if (!kind) {
+      char m[160];
+      snprintf(m, sizeof m, "%s: slices must be 8-bit, 16-bit or 32-bit (RGB is not supported)",
+               what);
+      throw_ecm(env, ECM_EUNSUPPORTED, m);
+      (*env)->DeleteLocalRef(env, a);
+      goto out;
+    }
+    if (len != plane) {
+      char m[160];
+      snprintf(m, sizeof m, "%s: slice %d has %d pixels, expected %d", what, (int)t + 1,
+               (int)len, (int)plane);
+      throw_ecm(env, ECM_ESIZE, m);
+      (*env)->DeleteLocalRef(env, a);
+      goto out;
+    }
+    if (kind == 'F') {
+      (*env)->GetFloatArrayRegion(env, (jfloatArray)a, 0, plane, row);
+    } else {
+      if (!scratch) {
+        scratch = malloc((size_t)plane * sizeof(jshort));
+        if (!scratch) {
+          throw_ecm(env, ECM_ENOMEM, "out of native memory for a slice copy");
+          (*env)->DeleteLocalRef(env, a);
+          goto out;
+        }
+      }
+      if (kind == 'S') {
+        jshort *s = (jshort *)scratch;
+        (*env)->GetShortArrayRegion(env, (jshortArray)a, 0, plane, s);
+        for (jsize i = 0; i < plane; i++) row[i] = (float)((uint16_t)s[i]);
+      } else {
+        jbyte *b = (jbyte *)scratch;
+        (*env)->GetByteArrayRegion(env, (jbyteArray)a, 0, plane, b);
+        for (jsize i = 0; i < plane; i++) row[i] = (float)((uint8_t)b[i]);
+      }
+    }
+    (*env)->DeleteLocalRef(env, a);
+    if ((*env)->ExceptionCheck(env)) goto out;
+  }
+  ok = 1;
+out:
+  free(scratch);
+  return ok;
+}
+
+int put_floats(JNIEnv *env, jfloatArray dst, const float *src, jsize n) {
+  (*env)->SetFloatArrayRegion(env, dst, 0, n, src);
+  return !(*env)->ExceptionCheck(env);
+}
+
+/* ---- shared by align and ttcf ---- */
+
+/* Check the slices and frame size, copy them into a new native buffer (*out, caller frees).
+ * 0 and a pending exception on failure. */
+int load_stack(JNIEnv *env, const char *what, jobjectArray slices, jint width, jint height,
+                      jint min_frames, jsize *nt_out, float **out) {
+  *out = NULL;
+  if (!slices) {
+    char m[96];
+    snprintf(m, sizeof m, "%s: no slices", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  if (width < 1 || height < 1) {
+    char m[96];
+    snprintf(m, sizeof m, "%s: width and height must be >= 1", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  if ((int64_t)width * height > INT32_MAX - 8) {
+    throw_ecm(env, ECM_EOVERFLOW, "image too large for a Java array");
+    return 0;
+  }
+  jsize nt = (*env)->GetArrayLength(env, slices);
+  if (nt < min_frames) {
+    char m[128];
+    snprintf(m, sizeof m, "%s needs at least %d frames (this stack has %d)", what, (int)min_frames,
+             (int)nt);
+    throw_ecm(env, ECM_ENODATA, m);
+    return 0;
+  }
+  jsize plane = width * height;
+  size_t n = 0;
+  ecm_status st = ecm_size_mul((size_t)nt, (size_t)plane, &n);
+  float *buf = st == ECM_OK ? malloc(n * sizeof(float)) : NULL;
+  if (!buf) {
+    if (st != ECM_OK)
+      throw_status(env, st);
+    else
+      throw_ecm(env, ECM_ENOMEM, "not enough native memory for the stack copy");
+    return 0;
+  }
+  if (!copy_slices(env, what, slices, nt, plane, buf)) {
+    free(buf);
+    return 0;
+  }
+  *nt_out = nt;
+  *out = buf;
+  return 1;
+}
+
+/* A mask from a Java byte[] of width*height (non-zero = inside), or NULL for none.
+ * 0 and a pending exception on failure. */
+int load_mask(JNIEnv *env, jbyteArray mask, jint width, jint height, ecm_mask **out) {
+  *out = NULL;
+  if (!mask) return 1;
+  jsize plane = width * height;
+  if ((*env)->GetArrayLength(env, mask) != plane) {
+    throw_ecm(env, ECM_ESIZE, "ROI mask must hold width * height values");
+    return 0;
+  }
+  ecm_mask *m = NULL;
+  ecm_status st = ecm_mask_alloc((size_t)height, (size_t)width, &m);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return 0;
+  }
+  (*env)->GetByteArrayRegion(env, mask, 0, plane, (jbyte *)m->inside);
+  if ((*env)->ExceptionCheck(env)) {
+    ecm_mask_free(m);
+    return 0;
+  }
+  *out = m;
+  return 1;
+}
+
+jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n) {
+  jdoubleArray a = (*env)->NewDoubleArray(env, n);
+  if (a) (*env)->SetDoubleArrayRegion(env, a, 0, n, v);
+  return a;
+}
+

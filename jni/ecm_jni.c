@@ -28,6 +28,11 @@ JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeVersion(JNIEnv *env, jcl
   return (*env)->NewStringUTF(env, ecm_version());
 }
 
+JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeBuildInfo(JNIEnv *env, jclass cls) {
+  (void)cls;
+  return (*env)->NewStringUTF(env, ecm_build_info());
+}
+
 /* A small end-to-end run inside the native library: simulate 256 frames of 6 x 5 pixels
  * (tau = 4 frames) and map them; at least half the pixels must converge. Returns a one-line report;
  * throws on any core error. */

@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
   }
   const char *name = argv[1];
   if (!strcmp(name, "--version") || !strcmp(name, "version")) {
-    printf("ecm %s\n", ecm_version());
+    printf("ecm %s\n%s\n", ecm_version(), ecm_build_info());
     return CLI_EXIT_OK;
   }
   if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {

@@ -45,6 +45,10 @@ void ecm_clear_error(void);
 /* Library version, "MAJOR.MINOR.PATCH". */
 const char *ecm_version(void);
 
+/* One line naming the numerical libraries in use (GSL, FFTW, OpenBLAS, OpenMP with its
+ * thread count), e.g. for bug reports. Valid until the calling thread's next call. */
+const char *ecm_build_info(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,6 +26,7 @@ public class About implements PlugIn {
     try {
       sb.append("libecm ").append(EcmNative.version()).append(", loaded from ")
           .append(EcmNative.loadedFrom()).append('\n');
+      sb.append("Libraries: ").append(EcmNative.buildInfo()).append('\n');
       sb.append("Self-test: ").append(EcmNative.selfTest()).append('\n');
       sb.append("ECM self-test passed");
     } catch (EcmException e) {

@@ -38,7 +38,6 @@ public class AlignStack implements PlugIn {
     public boolean usedRoi;
   }
 
-  private static final Params remembered = new Params();
   private Result last;
 
   /** The outputs of the last successful run (for tests and scripts), or null. */
@@ -61,13 +60,12 @@ public class AlignStack implements PlugIn {
   /** The dialog (records one macro line), or the macro options when headless. */
   Params ask(ImagePlus imp) {
     Params p = new Params();
-    synchronized (remembered) {
-      p.reference = remembered.reference;
-      p.upsample = remembered.upsample;
-      p.apply = remembered.apply;
-      p.slicesAsTime = remembered.slicesAsTime;
-      p.threads = remembered.threads;
-    }
+    Settings st = new Settings("align");
+    p.reference = st.get("reference", p.reference);
+    p.upsample = (int) st.get("upsample", (double) p.upsample);
+    p.apply = st.get("apply", p.apply);
+    p.slicesAsTime = st.get("slices_as_time", p.slicesAsTime);
+    p.threads = (int) st.get("threads", (double) p.threads);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (o.present()) {
@@ -88,6 +86,7 @@ public class AlignStack implements PlugIn {
     gd.addChoice("Apply", APPLY_MODES, p.apply);
     gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
+    Help.add(gd, "align-stack");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
     p.reference = gd.getNextChoice();
@@ -97,13 +96,11 @@ public class AlignStack implements PlugIn {
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    synchronized (remembered) {
-      remembered.reference = p.reference;
-      remembered.upsample = p.upsample;
-      remembered.apply = p.apply;
-      remembered.slicesAsTime = p.slicesAsTime;
-      remembered.threads = p.threads;
-    }
+    st.set("reference", p.reference);
+    st.set("upsample", p.upsample);
+    st.set("apply", p.apply);
+    st.set("slices_as_time", p.slicesAsTime);
+    st.set("threads", p.threads);
     return p;
   }
 

@@ -109,6 +109,12 @@ public final class EcmNative {
     return nativeVersion();
   }
 
+  /** The numerical libraries inside the native library (GSL, FFTW, OpenBLAS, OpenMP). */
+  public static String buildInfo() {
+    load();
+    return nativeBuildInfo();
+  }
+
   /** A small simulate + map run inside the native library; returns a one-line report. */
   public static String selfTest() {
     load();
@@ -290,6 +296,8 @@ public final class EcmNative {
   // ---- native methods (jni/ecm_jni.c); package-private so tests reach the raw checks ----
 
   static native String nativeVersion();
+
+  static native String nativeBuildInfo();
 
   static native String nativeSelfTest();
 

@@ -36,7 +36,6 @@ public class SimulateStack implements PlugIn {
     public ImagePlus stack, truthTau;
   }
 
-  private static final Params remembered = new Params();
   private Result last;
 
   public Result getResult() {
@@ -49,6 +48,7 @@ public class SimulateStack implements PlugIn {
       Params p = ask();
       if (p == null) return;
       last = compute(p, new IJProgress(TITLE));
+      MapDisplay.style(last.truthTau, "tau (s)");
       Util.show(last.truthTau);
       Util.show(last.stack);
     } catch (EcmException e) {
@@ -62,7 +62,21 @@ public class SimulateStack implements PlugIn {
 
   Params ask() {
     Params p = new Params();
-    Params d = remembered;
+    Settings st = new Settings("simulate");
+    Params d = new Params();
+    d.frames = (int) st.get("frames", (double) d.frames);
+    d.width = (int) st.get("width", (double) d.width);
+    d.height = (int) st.get("height", (double) d.height);
+    d.interval = st.get("interval", d.interval);
+    d.pixelSize = st.get("pixel_size", d.pixelSize);
+    d.tauMedian = st.get("tau_median", d.tauMedian);
+    d.sigma = st.get("sigma", d.sigma);
+    d.betaMin = st.get("beta_min", d.betaMin);
+    d.betaMax = st.get("beta_max", d.betaMax);
+    d.contrast = st.get("contrast", d.contrast);
+    d.dose = st.get("dose", d.dose);
+    d.mapCorrelation = st.get("map_correlation", d.mapCorrelation);
+    d.seed = (int) st.get("seed", (double) d.seed);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (!o.present()) return p;
@@ -95,6 +109,7 @@ public class SimulateStack implements PlugIn {
     gd.addNumericField("Dose (counts/px/frame; 0 = noiseless)", d.dose, 1);
     gd.addNumericField("Map_correlation (px)", d.mapCorrelation, 2);
     gd.addNumericField("Seed", d.seed, 0);
+    Help.add(gd, "simulate-stack");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
     p.frames = Util.toInt("frames", gd.getNextNumber(), 1, 1 << 24);
@@ -112,21 +127,19 @@ public class SimulateStack implements PlugIn {
     p.seed = Util.toInt("seed", gd.getNextNumber(), 0, Integer.MAX_VALUE);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    synchronized (remembered) {
-      remembered.frames = p.frames;
-      remembered.width = p.width;
-      remembered.height = p.height;
-      remembered.interval = p.interval;
-      remembered.pixelSize = p.pixelSize;
-      remembered.tauMedian = p.tauMedian;
-      remembered.sigma = p.sigma;
-      remembered.betaMin = p.betaMin;
-      remembered.betaMax = p.betaMax;
-      remembered.contrast = p.contrast;
-      remembered.dose = p.dose;
-      remembered.mapCorrelation = p.mapCorrelation;
-      remembered.seed = p.seed;
-    }
+    st.set("frames", p.frames);
+    st.set("width", p.width);
+    st.set("height", p.height);
+    st.set("interval", p.interval);
+    st.set("pixel_size", p.pixelSize);
+    st.set("tau_median", p.tauMedian);
+    st.set("sigma", p.sigma);
+    st.set("beta_min", p.betaMin);
+    st.set("beta_max", p.betaMax);
+    st.set("contrast", p.contrast);
+    st.set("dose", p.dose);
+    st.set("map_correlation", p.mapCorrelation);
+    st.set("seed", p.seed);
     return p;
   }
 

@@ -3,7 +3,9 @@
 # started under Xvfb with -batch on tests/fiji/ecm_plugin_e2e.ijm. ImageJ always exits 0
 # in -batch mode and a failing command waits on a modal dialog, so the run is cut off by
 # timeout and judged by sentinel lines only.
-# Called as: jvm_ijmacro.sh PLUGIN_JAR IJ_JAR JAVA WORK_DIR
+# Called as: jvm_ijmacro.sh PLUGIN_JAR IJ_JAR JAVA WORK_DIR [headless]
+# With "headless": the same macro with java.awt.headless=true and no display, through
+# ecm.fiji.Headless (plain ImageJ 1.x cannot run menu commands headless by itself).
 set -u
 JAR=$1
 IJ_JAR=$2
@@ -12,8 +14,18 @@ WORK=$4
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$WORK" && mkdir -p "$WORK/ijhome/plugins" "$WORK/tmp"
 cp "$JAR" "$WORK/ijhome/plugins/"
-out=$(cd "$WORK" && timeout 120 xvfb-run -a "$JAVA" -Xmx512m -Djava.io.tmpdir="$WORK/tmp" \
-  -cp "$IJ_JAR" ij.ImageJ -ijpath "$WORK/ijhome" -batch "$here/ecm_plugin_e2e.ijm" 2>&1)
+if [ "${5:-}" = headless ]; then
+  # No display at all: the plugin's runner for plain ImageJ 1.x (ecm.fiji.Headless), whose
+  # exit status tells whether the macro ran to its end.
+  out=$(cd "$WORK" && unset DISPLAY && timeout 120 "$JAVA" -Djava.awt.headless=true -Xmx512m \
+    -Djava.io.tmpdir="$WORK/tmp" -cp "$IJ_JAR:$WORK/ijhome/plugins/$(basename "$JAR")" \
+    ecm.fiji.Headless -ijpath "$WORK/ijhome" "$here/ecm_plugin_e2e.ijm" 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] || { echo "$out"; echo "FAIL: ecm.fiji.Headless exited $rc"; exit 1; }
+else
+  out=$(cd "$WORK" && timeout 120 xvfb-run -a "$JAVA" -Xmx512m -Djava.io.tmpdir="$WORK/tmp" \
+    -cp "$IJ_JAR" ij.ImageJ -ijpath "$WORK/ijhome" -batch "$here/ecm_plugin_e2e.ijm" 2>&1)
+fi
 echo "$out"
 fails=0
 want() { if echo "$out" | grep -qE -- "$1"; then echo "ok: $1"; else echo "FAIL: missing '$1'"; fails=$((fails+1)); fi; }

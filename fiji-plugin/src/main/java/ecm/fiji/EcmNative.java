@@ -68,7 +68,7 @@ public final class EcmNative {
       }
       file.deleteOnExit();
       dir.deleteOnExit();
-      System.load(file.getAbsolutePath());
+      loadWithRuntime(dir, file);
       loaded = true;
       loadedFrom = file.getAbsolutePath();
     } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
@@ -81,6 +81,55 @@ public final class EcmNative {
                       + " -Djava.io.tmpdir=<another folder>"
                                : ""));
       throw loadError;
+    }
+  }
+
+  /**
+   * Load the extracted library. It needs glibc and GCC's OpenMP runtime (libgomp.so.1); the
+   * system's libgomp is used when there is one, else the copy inside the jar is loaded first
+   * (property ecm.jni.bundledGomp=true forces the copy, for tests).
+   */
+  private static void loadWithRuntime(File dir, File lib) throws IOException {
+    String gompRes = "/natives/" + platform() + "/libgomp.so.1";
+    boolean force = Boolean.getBoolean("ecm.jni.bundledGomp");
+    if (!force) {
+      try {
+        System.load(lib.getAbsolutePath());
+        return;
+      } catch (UnsatisfiedLinkError e) {
+        String m = String.valueOf(e.getMessage());
+        if (!m.contains("libgomp") || EcmNative.class.getResource(gompRes) == null) throw e;
+      }
+    }
+    InputStream in = EcmNative.class.getResourceAsStream(gompRes);
+    if (in != null) {
+      File gomp = new File(dir, "libgomp.so.1");
+      try {
+        copy(in, gomp);
+      } finally {
+        in.close();
+      }
+      gomp.deleteOnExit();
+      System.load(gomp.getAbsolutePath());
+      bundledRuntime = gomp.getAbsolutePath();
+    }
+    System.load(lib.getAbsolutePath());
+  }
+
+  private static String bundledRuntime;
+
+  /** The jar's copy of libgomp when it had to be loaded, else null (the system's is used). */
+  public static synchronized String bundledRuntime() {
+    return bundledRuntime;
+  }
+
+  private static void copy(InputStream in, File to) throws IOException {
+    OutputStream out = new FileOutputStream(to);
+    try {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0;) out.write(buf, 0, n);
+    } finally {
+      out.close();
     }
   }
 

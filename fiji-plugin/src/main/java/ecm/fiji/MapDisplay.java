@@ -85,45 +85,65 @@ public final class MapDisplay {
   }
 
   /**
-   * A calibration bar as an overlay at the right edge: a colour ramp with the LUT, the top,
-   * middle and bottom values of the display range and the label. Replaces an earlier bar.
+   * A calibration bar as an overlay in the upper right corner: a colour ramp with the LUT,
+   * the top, middle and bottom values of the display range to its left and the quantity
+   * above, on a translucent dark panel so that they read on any map. Replaces an earlier
+   * bar; maps too small to hold one keep the LUT alone.
    */
   public static void addCalibrationBar(ImagePlus map, String label) {
     ImageProcessor ip = map.getProcessor();
     int w = map.getWidth(), h = map.getHeight();
-    int barH = Math.max(8, (int) Math.round(0.6 * h));
-    int barW = Math.max(2, Math.min(w / 16, barH / 8));
-    int x0 = w - barW - Math.max(1, w / 5), y0 = (h - barH) / 2;
-    if (x0 < 0 || barH > h) return; // too small for a bar: the LUT alone
+    int fs = Math.max(5, Math.min(12, h / 16));
+    Font font = new Font("SansSerif", Font.PLAIN, fs);
+    double lo = ip.getMin(), hi = ip.getMax();
+    String[] texts = {fmt(hi), fmt(0.5 * (lo + hi)), fmt(lo)};
+    java.awt.image.BufferedImage scratch =
+        new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    java.awt.FontMetrics fm = scratch.getGraphics().getFontMetrics(font);
+    int textW = 0;
+    for (String t : texts) textW = Math.max(textW, fm.stringWidth(t));
+    int pad = Math.max(1, fs / 4);
+    int barH = Math.max(3 * fs, (int) Math.round(0.45 * h));
+    int barW = Math.max(2, fs / 2 + 2);
+    int panelW = pad + textW + pad + barW + pad;
+    int panelW2 = Math.max(panelW, fm.stringWidth(label) + 2 * pad);
+    int panelH = pad + fs + pad + barH + pad + fs / 2;
+    if (panelW2 > w / 2 || panelH > h) return; // too small for a bar: the LUT alone
+    int px = w - panelW2, py = 0;
+    Overlay ov = map.getOverlay();
+    if (ov == null) ov = new Overlay();
+    for (int i = ov.size() - 1; i >= 0; i--)
+      if ("ecm-calibration-bar".equals(ov.get(i).getName())) ov.remove(i);
+    ij.gui.Roi panel = new ij.gui.Roi(px, py, panelW2, panelH);
+    panel.setFillColor(new Color(0, 0, 0, 150));
+    panel.setName("ecm-calibration-bar");
+    ov.add(panel);
+    int bx = w - pad - barW, by = py + pad + fs + pad;
     ByteProcessor ramp = new ByteProcessor(barW, barH);
     for (int y = 0; y < barH; y++) {
       int v = (int) Math.round(255.0 * (barH - 1 - y) / Math.max(1, barH - 1));
       for (int x = 0; x < barW; x++) ramp.set(x, y, v);
     }
     ramp.setLut(perceptualLut());
-    Overlay ov = map.getOverlay();
-    if (ov == null) ov = new Overlay();
-    for (int i = ov.size() - 1; i >= 0; i--)
-      if ("ecm-calibration-bar".equals(ov.get(i).getName())) ov.remove(i);
-    ImageRoi bar = new ImageRoi(x0, y0, ramp.convertToRGB());
+    ImageRoi bar = new ImageRoi(bx, by, ramp.convertToRGB());
     bar.setName("ecm-calibration-bar");
     ov.add(bar);
-    int fs = Math.max(6, Math.min(14, h / 14));
-    Font font = new Font("SansSerif", Font.PLAIN, fs);
-    double lo = ip.getMin(), hi = ip.getMax();
-    double[] vals = {hi, 0.5 * (lo + hi), lo};
-    int[] ys = {y0, y0 + barH / 2 - fs / 2, y0 + barH - fs};
+    int[] ys = {by - fs / 2, by + barH / 2 - fs / 2, by + barH - fs / 2 - 1};
     for (int k = 0; k < 3; k++) {
-      TextRoi t = new TextRoi(x0 + barW + 1, ys[k], String.format(java.util.Locale.ROOT, "%.3g",
-          vals[k]), font);
+      int tx = bx - pad - fm.stringWidth(texts[k]);
+      TextRoi t = new TextRoi(tx, Math.max(py, ys[k]), texts[k], font);
       t.setStrokeColor(Color.white);
       t.setName("ecm-calibration-bar");
       ov.add(t);
     }
-    TextRoi title = new TextRoi(Math.max(0, x0 - barW), Math.max(0, y0 - fs - 2), label, font);
+    TextRoi title = new TextRoi(w - pad - fm.stringWidth(label), py + pad / 2, label, font);
     title.setStrokeColor(Color.white);
     title.setName("ecm-calibration-bar");
     ov.add(title);
     map.setOverlay(ov);
+  }
+
+  private static String fmt(double v) {
+    return String.format(java.util.Locale.ROOT, "%.3g", v);
   }
 }

@@ -449,10 +449,17 @@ enum {
   T_CHANGE,
   T_VERDICT,
   T_N_BAND,
+  T_REF_USED,    /* ecm_ttcf_band_ref actually used */
+  T_BAND_WINDOW, /* frames (binned) per age window */
+  T_BAND_LEVEL,  /* band edge: G - 1 = level x reference */
+  T_INTERCEPT,   /* c of ln tau_band = c + slope x age */
+  T_N_G,         /* points of the one-time g(t) */
   T_LEN
 };
 
-/* Returns Object[]{ float[n*n] G (row-major), double[T_LEN] summary }. */
+/* Returns Object[]{ float[n*n] G (row-major), double[T_LEN] summary, then the analysis'
+ * arrays: double[n_band] band_age, band_tau, band_err, band_ref (time unit: s, or frames
+ * when uncalibrated), double[n_g] g_t, g, g_sem (the one-time g) }. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
     jstring time_unit, jint bin_time, jboolean normalize, jbyteArray mask, jint threads,
@@ -554,6 +561,11 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
   s[T_CHANGE] = an->change;
   s[T_VERDICT] = (double)an->verdict;
   s[T_N_BAND] = (double)an->n_band;
+  s[T_REF_USED] = (double)an->ref_used;
+  s[T_BAND_WINDOW] = (double)an->band_window;
+  s[T_BAND_LEVEL] = p.band_level;
+  s[T_INTERCEPT] = an->intercept;
+  s[T_N_G] = (double)an->n_g;
   jclass obj_cls = (*env)->FindClass(env, "java/lang/Object");
   if (!obj_cls) goto done;
   jfloatArray g = (*env)->NewFloatArray(env, (jsize)nn);
@@ -561,10 +573,20 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
   (*env)->SetFloatArrayRegion(env, g, 0, (jsize)nn, G);
   jdoubleArray sum = new_doubles(env, s, T_LEN);
   if (!sum) goto done;
-  result = (*env)->NewObjectArray(env, 2, obj_cls, NULL);
+  jsize nb = (jsize)an->n_band, ng = (jsize)an->n_g;
+  jdoubleArray parts[7];
+  const double *src[7] = {an->band_age, an->band_tau, an->band_err, an->band_ref,
+                          an->g_t,      an->g,        an->g_sem};
+  jsize len[7] = {nb, nb, nb, nb, ng, ng, ng};
+  for (int i = 0; i < 7; i++) {
+    parts[i] = new_doubles(env, src[i], len[i]);
+    if (!parts[i]) goto done;
+  }
+  result = (*env)->NewObjectArray(env, 9, obj_cls, NULL);
   if (!result) goto done;
   (*env)->SetObjectArrayElement(env, result, 0, g);
   (*env)->SetObjectArrayElement(env, result, 1, sum);
+  for (int i = 0; i < 7; i++) (*env)->SetObjectArrayElement(env, result, 2 + i, parts[i]);
 done:
   ecm_ttcf_analysis_destroy(an);
   free(G);

@@ -353,6 +353,20 @@ static void test_aging(void **state) {
   assert_true(late / early > 2.0 && late / early < 4.5);
   assert_int_equal(a->verdict, ECM_TTCF_AGING);
   assert_true(a->slope > 2 * a->slope_err);
+  /* the line's intercept: the residuals of ln tau_band about it sum to zero (OLS) */
+  {
+    double res = 0, scale = 0;
+    size_t m = 0;
+    for (size_t k = 0; k < a->n_band; k++) {
+      double t = a->band_tau[k];
+      if (!(t > 0) || !isfinite(t)) continue;
+      res += log(t) - a->intercept - a->slope * a->band_age[k];
+      scale += fabs(log(t));
+      m++;
+    }
+    assert_true(m >= 3 && isfinite(a->intercept));
+    assert_true(fabs(res) <= 1e-9 * (scale + 1));
+  }
   ecm_ttcf_analysis_destroy(a);
   free(G);
   /* the reverse order is the opposite verdict */

@@ -136,6 +136,8 @@ typedef struct ecm_ttcf_analysis {
   /* verdict */
   double slope;     /* d ln(tau_band) / d age, per time unit (OLS over finite ages) */
   double slope_err; /* its standard error (from the residuals) */
+  double intercept; /* c of the same line ln(tau_band) = c + slope x age (NaN without one):
+                       lets a caller draw the fitted line */
   double change;    /* exp(slope x (last age - first age)): fitted change over the series */
   ecm_ttcf_verdict verdict;
 } ecm_ttcf_analysis;

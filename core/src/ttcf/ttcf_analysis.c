@@ -147,7 +147,7 @@ ecm_status ecm_ttcf_analysis_create(const float *G, size_t n, double dt_s, const
   a->n = n;
   a->dt = dt_s > 0 ? dt_s : 1.0;
   a->verdict = ECM_TTCF_UNDETERMINED;
-  a->slope = a->slope_err = a->change = NAN;
+  a->slope = a->slope_err = a->change = a->intercept = NAN;
   ecm_status st = ECM_OK;
   ecm_g2_bins *bins = NULL;
   double *gt = NULL, *gy = NULL;
@@ -253,6 +253,7 @@ ecm_status ecm_ttcf_analysis_create(const float *G, size_t n, double dt_s, const
           ssr += r * r;
         }
         a->slope = slope;
+        a->intercept = icpt;
         a->slope_err = sqrt(ssr / (double)(c - 2) / vxx);
         a->change = exp(slope * (amax - amin));
         double f = a->change >= 1 ? a->change : 1 / a->change;

@@ -302,21 +302,38 @@ public final class EcmNative {
   public static final int T_N = 0, T_PIXELS = 1, T_PIXELS_DROPPED = 2, T_SETS = 3,
       T_EMPTY_CELLS = 4, T_DT_S = 5, T_FIT_CONVERGED = 6, T_TAU = 7, T_BETA = 8, T_A = 9,
       T_TAU_ERR = 10, T_CHI2 = 11, T_SLOPE = 12, T_SLOPE_ERR = 13, T_CHANGE = 14,
-      T_VERDICT = 15, T_N_BAND = 16;
+      T_VERDICT = 15, T_N_BAND = 16, T_REF_USED = 17, T_BAND_WINDOW = 18, T_BAND_LEVEL = 19,
+      T_INTERCEPT = 20, T_N_G = 21;
+  /** Band references, codes 0..2 (ecm_ttcf_band_ref), as `ecm ttcf` names them. */
+  public static final String[] BAND_REF_NAMES = {"kww_A", "lag1", "diagonal"};
   /** Stationarity verdicts, codes 0..3 (ecm_ttcf_verdict). */
   public static final String[] VERDICT_NAMES = {"stationary", "aging", "accelerating",
       "undetermined"};
 
-  /** Result of {@link #ttcf}: G (n*n, row-major) and the summary (T_*). */
+  /**
+   * Result of {@link #ttcf}: G (n*n, row-major), the summary (T_*), the band width versus age
+   * (bandAge: window centres from frame 0; bandTau: the lag where G - 1 along the
+   * anti-diagonals falls to T_BAND_LEVEL x bandRef, NaN where it never does; bandErr: its
+   * standard error; all in s, or frames when uncalibrated) and the one-time g(t) (gLag, gOne,
+   * gSem). The fitted line is ln bandTau = T_INTERCEPT + T_SLOPE x age.
+   */
   public static final class TtcfResult {
     public final float[] g;
     public final double[] summary;
     public final int n;
+    public final double[] bandAge, bandTau, bandErr, bandRef, gLag, gOne, gSem;
 
     TtcfResult(Object[] r) {
       g = (float[]) r[0];
       summary = (double[]) r[1];
       n = (int) summary[T_N];
+      bandAge = (double[]) r[2];
+      bandTau = (double[]) r[3];
+      bandErr = (double[]) r[4];
+      bandRef = (double[]) r[5];
+      gLag = (double[]) r[6];
+      gOne = (double[]) r[7];
+      gSem = (double[]) r[8];
     }
   }
 

@@ -62,8 +62,25 @@ public final class Headless {
     System.exit(aborted ? 1 : 0);
   }
 
+  /**
+   * For a macro started by plain {@code ImageJ -batch} with java.awt.headless=true, as its
+   * first statement: {@code call("ecm.fiji.Headless.install");} installs the command table
+   * as {@link #main} does (ImageJ's folder from the plugins.dir property). Returns "display"
+   * when there is a display (nothing to do), "present" when ImageJ already has its table
+   * (Fiji, or this runner), "installed N", or "failed: reason". Never throws.
+   */
+  public static String install() {
+    if (!java.awt.GraphicsEnvironment.isHeadless()) return "display";
+    if (Menus.getCommands() != null) return "present";
+    try {
+      return "installed " + installCommands(System.getProperty("plugins.dir"));
+    } catch (IOException | ReflectiveOperationException | RuntimeException e) {
+      return "failed: " + e;
+    }
+  }
+
   /** Fills ImageJ's command table (Menus.pluginsTable) without building any menu. */
-  static void installCommands(String ijpath) throws IOException, ReflectiveOperationException {
+  static int installCommands(String ijpath) throws IOException, ReflectiveOperationException {
     Hashtable<String, String> table = new Hashtable<String, String>();
     InputStream in = Headless.class.getResourceAsStream("/ij_commands.txt");
     if (in == null) throw new IOException("ij_commands.txt is missing from the jar");
@@ -90,6 +107,7 @@ public final class Headless {
     java.lang.reflect.Field f = Menus.class.getDeclaredField("pluginsTable");
     f.setAccessible(true);
     f.set(null, table);
+    return table.size();
   }
 
   /** Lines like: Plugins>ECM, "Relaxation Maps", ecm.fiji.RelaxationMaps("") */

@@ -55,6 +55,8 @@ public class TemperatureSeries implements PlugIn {
     public double[] fit;
     public double tMin, tMax; // temperature range of the rows used (NaN when not read)
     public ResultsTable table;
+    /** The input was the system Results table (which then receives no result row). */
+    public boolean fromSystemTable;
     public Plot plot;
   }
 
@@ -268,6 +270,7 @@ public class TemperatureSeries implements PlugIn {
     Result r = new Result();
     r.source = fromCsv ? p.csv.trim() : p.table;
     r.model = m;
+    r.fromSystemTable = rt == ResultsTable.getResultsTable();
     r.rows = rt.size();
     if (r.rows == 0)
       throw new EcmException(EcmException.ENODATA, source + " holds no rows");
@@ -519,8 +522,26 @@ public class TemperatureSeries implements PlugIn {
     return plot;
   }
 
-  /** Show the plot and the result table. */
+  /**
+   * The result row also goes to the system Results table, the one table a macro can read in
+   * every mode (getResult("E_eV", nResults-1)), unless the data came from that table: the
+   * input rows are never touched. Then the plot and the result table are shown.
+   */
   static void display(Result r) {
+    if (!r.fromSystemTable) {
+      ResultsTable sys = ResultsTable.getResultsTable();
+      sys.setPrecision(9);
+      sys.incrementCounter();
+      for (String h : r.table.getHeadings()) {
+        int c = r.table.getColumnIndex(h);
+        if (c == ResultsTable.COLUMN_NOT_FOUND) continue;
+        String sv = r.table.getStringValue(h, 0);
+        double dv = r.table.getValue(h, 0);
+        if (Double.isNaN(dv) && sv != null && !sv.equals("NaN")) sys.addValue(h, sv);
+        else sys.addValue(h, dv);
+      }
+      if (!Util.headless()) sys.show("Results");
+    }
     if (Util.headless()) return;
     r.plot.show();
     r.table.show(r.model.equals(ARRHENIUS) ? ARRHENIUS_TABLE : XITAU_TABLE);

@@ -3,16 +3,26 @@ package ecm.fiji;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.gui.GenericDialog;
+import ij.gui.Overlay;
+import ij.gui.Plot;
+import ij.gui.PointRoi;
+import ij.gui.PolygonRoi;
+import ij.gui.Roi;
 import ij.measure.Calibration;
 import ij.measure.ResultsTable;
 import ij.plugin.PlugIn;
 import ij.process.FloatProcessor;
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Plugins>ECM>Two-Time Correlation: G(t1, t2) (ecm_ttcf_compute) over the pixels of the
- * current stack (or its ROI) as an N x N 32-bit image with both axes in seconds, and the
- * one-time KWW fit and stationarity verdict (ecm_ttcf_analysis_create) as a row of the
- * system Results table.
+ * current stack (or its ROI) as an N x N 32-bit image with both axes in seconds, the edges
+ * of its diagonal band (|t1 - t2| = tau_band at each age, as ecm_ttcf_analysis_create
+ * measures it) as an overlay, a plot of tau_band versus age with the fitted aging line, and
+ * the one-time KWW fit, the aging slope and the stationarity verdict as a row of the system
+ * Results table.
  */
 public class TwoTimeCorrelation implements PlugIn {
   static final String TITLE = "Two-Time Correlation";
@@ -26,9 +36,18 @@ public class TwoTimeCorrelation implements PlugIn {
     public int threads = 0; // [threads] 0 = all cores
   }
 
+  /** Name of the overlay elements that draw the band edges on the TTCF image. */
+  public static final String BAND_ROI = "ecm-ttcf-band";
+
   /** Outputs of one run. */
   public static final class Result {
     public ImagePlus ttcf;
+    /** Everything the native call returned (band per age, one-time g). */
+    public EcmNative.TtcfResult raw;
+    /** Set by display: the tau-versus-age plot (kept for tests and headless use). */
+    public Plot agePlot;
+    /** Ages with a measured band width (the points of agePlot). */
+    public int agePoints;
     public double[] summary;
     public String timeUnit; // "s" or "frames"
     public double binDt; // time per bin in timeUnit
@@ -36,7 +55,6 @@ public class TwoTimeCorrelation implements PlugIn {
     public int binTime;
   }
 
-  private static final Params remembered = new Params();
   private Result last;
 
   /** The outputs of the last successful run (for tests and scripts), or null. */
@@ -49,16 +67,19 @@ public class TwoTimeCorrelation implements PlugIn {
     Util.runOnCurrentImage(TITLE, this::ask, TwoTimeCorrelation::compute, TwoTimeCorrelation::display, r -> last = r);
   }
 
-  /** The dialog (records one macro line), or the macro options when headless. */
+  /**
+   * The dialog (records one macro line), or the macro options when headless. Interactive
+   * runs start from the remembered settings (ImageJ preferences); macro runs from the
+   * built-in defaults.
+   */
   Params ask(ImagePlus imp) {
+    Settings st = new Settings("ttcf");
     Params p = new Params();
-    synchronized (remembered) {
-      p.frameInterval = remembered.frameInterval;
-      p.binTime = remembered.binTime;
-      p.normalizePixels = remembered.normalizePixels;
-      p.slicesAsTime = remembered.slicesAsTime;
-      p.threads = remembered.threads;
-    }
+    p.frameInterval = st.get("frame_interval", 0.0);
+    p.binTime = (int) st.get("bin_time", 1.0);
+    p.normalizePixels = st.get("normalize_pixels", false);
+    p.slicesAsTime = st.get("slices_as_time", true);
+    p.threads = (int) st.get("threads", 0.0);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (o.present()) {
@@ -81,6 +102,7 @@ public class TwoTimeCorrelation implements PlugIn {
     gd.addCheckbox("Normalize_pixels (divide each pixel by its time mean)", p.normalizePixels);
     gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
+    Help.add(gd, "two-time-correlation");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
     p.frameInterval = gd.getNextNumber();
@@ -90,13 +112,11 @@ public class TwoTimeCorrelation implements PlugIn {
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    synchronized (remembered) {
-      remembered.frameInterval = p.frameInterval;
-      remembered.binTime = p.binTime;
-      remembered.normalizePixels = p.normalizePixels;
-      remembered.slicesAsTime = p.slicesAsTime;
-      remembered.threads = p.threads;
-    }
+    st.set("frame_interval", p.frameInterval);
+    st.set("bin_time", p.binTime);
+    st.set("normalize_pixels", p.normalizePixels);
+    st.set("slices_as_time", p.slicesAsTime);
+    st.set("threads", p.threads);
     return p;
   }
 
@@ -127,6 +147,7 @@ public class TwoTimeCorrelation implements PlugIn {
     double secs = (System.nanoTime() - t0) * 1e-9;
     double[] s = t.summary;
     Result r = new Result();
+    r.raw = t;
     r.summary = s;
     r.frames = slices.length;
     r.binTime = p.binTime;
@@ -150,7 +171,9 @@ public class TwoTimeCorrelation implements PlugIn {
                 + r.timeUnit + ", beta=" + Util.fmt(s[EcmNative.T_BETA]) + ", A="
                 + Util.fmt(s[EcmNative.T_A])
                                             : "did not converge")
-        + "; verdict " + verdictName(v) + "; "
+        + "; band width at " + (long) s[EcmNative.T_N_BAND] + " ages, slope "
+        + Util.fmt(s[EcmNative.T_SLOPE]) + " +- " + Util.fmt(s[EcmNative.T_SLOPE_ERR]) + " per "
+        + r.timeUnit + "; verdict " + verdictName(v) + "; "
         + String.format(java.util.Locale.ROOT, "%.3f", secs) + " s");
     return r;
   }
@@ -159,15 +182,143 @@ public class TwoTimeCorrelation implements PlugIn {
     return v >= 0 && v < EcmNative.VERDICT_NAMES.length ? EcmNative.VERDICT_NAMES[v] : "?";
   }
 
-  /** Show the TTCF and append the summary row to the system Results table. */
+  /** Show the TTCF with its band edges and the tau-versus-age plot; append the summary row. */
   static void display(ImagePlus imp, Result r) {
-    try {
-      r.ttcf.getProcessor().setColorModel(ij.plugin.LutLoader.getLut("fire"));
-    } catch (RuntimeException e) {
-      // LUT is cosmetic
-    }
-    Util.show(r.ttcf);
+    MapDisplay.style(r.ttcf, "C(t1,t2)");
+    addBandOverlay(r);
+    r.agePlot = agePlot(imp.getShortTitle(), r);
+    if (!Util.headless()) r.agePlot.show();
+    Util.show(r.ttcf); // last: the TTCF is the current image afterwards
     addSummaryRow(imp.getTitle(), r);
+  }
+
+  /** Time per (binned) frame in the unit of the analysis' arrays (s, or 1 bin). */
+  private static double coreDt(Result r) {
+    double d = r.summary[EcmNative.T_DT_S];
+    return d > 0 ? d : 1;
+  }
+
+  /** Unit of the analysis' arrays: s, frames, or bins of several frames. */
+  private static String coreUnit(Result r) {
+    if (r.summary[EcmNative.T_DT_S] > 0) return "s";
+    return r.binTime == 1 ? "frames" : "bins of " + r.binTime + " frames";
+  }
+
+  /**
+   * The band edges as overlay polylines: at each age a (window centre) with a measured
+   * tau_band, the points (t1, t2) = (a - tau/2, a + tau/2) and its mirror, in pixel
+   * coordinates (pixel i spans [i, i + 1), its centre at i + 0.5). Ages without a band width
+   * break the lines. Replaces earlier band edges; keeps the calibration bar.
+   */
+  static void addBandOverlay(Result r) {
+    EcmNative.TtcfResult t = r.raw;
+    double d = coreDt(r);
+    Overlay ov = r.ttcf.getOverlay();
+    if (ov == null) ov = new Overlay();
+    for (int i = ov.size() - 1; i >= 0; i--)
+      if (BAND_ROI.equals(ov.get(i).getName())) ov.remove(i);
+    for (int side = 0; side < 2; side++) {
+      List<float[]> seg = new ArrayList<>();
+      for (int k = 0; k <= t.bandAge.length; k++) {
+        boolean ok = k < t.bandAge.length && t.bandTau[k] > 0
+            && !Double.isInfinite(t.bandTau[k]);
+        if (ok) {
+          double a = t.bandAge[k] / d + 0.5, h = 0.5 * t.bandTau[k] / d;
+          double x = side == 0 ? a + h : a - h, y = side == 0 ? a - h : a + h;
+          seg.add(new float[] {(float) x, (float) y});
+        } else if (!seg.isEmpty()) {
+          ov.add(bandRoi(seg));
+          seg.clear();
+        }
+      }
+    }
+    r.ttcf.setOverlay(ov);
+  }
+
+  private static Roi bandRoi(List<float[]> seg) {
+    float[] x = new float[seg.size()], y = new float[seg.size()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = seg.get(i)[0];
+      y[i] = seg.get(i)[1];
+    }
+    Roi roi = x.length == 1 ? new PointRoi(x, y, 1) : new PolygonRoi(x, y, x.length,
+                                                         Roi.POLYLINE);
+    roi.setStrokeColor(Color.magenta);
+    roi.setName(BAND_ROI);
+    return roi;
+  }
+
+  /**
+   * tau_band versus age with its error bars, the fitted line ln tau = c + slope x age drawn
+   * over the measured ages, the one-time fit's tau for reference, and a legend with the
+   * slope and the verdict.
+   */
+  static Plot agePlot(String title, Result r) {
+    EcmNative.TtcfResult t = r.raw;
+    double[] s = r.summary;
+    String u = coreUnit(r);
+    Plot plot = new Plot(title + " tau vs age", "age (" + u + ")", "tau_band (" + u + ")");
+    List<double[]> pts = new ArrayList<>();
+    for (int k = 0; k < t.bandAge.length; k++) {
+      if (t.bandTau[k] > 0 && !Double.isInfinite(t.bandTau[k])) {
+        double e = t.bandErr[k];
+        pts.add(new double[] {t.bandAge[k], t.bandTau[k], e >= 0 && !Double.isInfinite(e) ? e : 0});
+      }
+    }
+    r.agePoints = pts.size();
+    double[] x = new double[pts.size()], y = new double[pts.size()], e = new double[pts.size()];
+    double amin = Double.POSITIVE_INFINITY, amax = Double.NEGATIVE_INFINITY;
+    double ymax = 0;
+    for (int i = 0; i < x.length; i++) {
+      x[i] = pts.get(i)[0];
+      y[i] = pts.get(i)[1];
+      e[i] = pts.get(i)[2];
+      amin = Math.min(amin, x[i]);
+      amax = Math.max(amax, x[i]);
+      ymax = Math.max(ymax, y[i] + e[i]);
+    }
+    plot.setColor(Color.black);
+    if (x.length > 0) plot.addPoints(x, y, e, Plot.CIRCLE);
+    else plot.addLabel(0.1, 0.5, "no age window with a measurable band width");
+    StringBuilder legend = new StringBuilder("tau_band +- err (windows of "
+        + (long) s[EcmNative.T_BAND_WINDOW] + " bins; reference "
+        + refName((int) s[EcmNative.T_REF_USED]) + ")");
+    double slope = s[EcmNative.T_SLOPE], c = s[EcmNative.T_INTERCEPT];
+    if (x.length >= 2 && !Double.isNaN(slope) && !Double.isNaN(c)) {
+      int m = 100;
+      double[] fx = new double[m + 1], fy = new double[m + 1];
+      for (int j = 0; j <= m; j++) {
+        fx[j] = amin + (amax - amin) * j / m;
+        fy[j] = Math.exp(c + slope * fx[j]);
+        ymax = Math.max(ymax, fy[j]);
+      }
+      plot.setColor(Color.red);
+      plot.addPoints(fx, fy, Plot.LINE);
+      legend.append("\nfit ln tau = c + slope age: slope = ").append(Util.fmt(slope))
+          .append(" +- ").append(Util.fmt(s[EcmNative.T_SLOPE_ERR])).append(" per ")
+          .append(u.startsWith("bins") ? "bin" : u);
+    }
+    double kww = s[EcmNative.T_TAU];
+    if (s[EcmNative.T_FIT_CONVERGED] == 1 && kww > 0 && x.length >= 1) {
+      plot.setColor(Color.blue);
+      plot.addPoints(new double[] {amin, amax}, new double[] {kww, kww}, Plot.DOT);
+      legend.append("\none-time fit tau = ").append(Util.fmt(kww)).append(' ')
+          .append(u.startsWith("bins") ? "bins" : u);
+      ymax = Math.max(ymax, kww);
+    }
+    legend.append("\nverdict: ").append(verdictName((int) s[EcmNative.T_VERDICT]))
+        .append(" (fitted change x").append(Util.fmt(s[EcmNative.T_CHANGE])).append(')');
+    if (x.length >= 1) {
+      double pad = amax > amin ? 0.05 * (amax - amin) : Math.max(1e-9, 0.5 * amax);
+      plot.setLimits(amin - pad, amax + pad, 0, ymax > 0 ? 1.1 * ymax : 1);
+    }
+    plot.setColor(Color.black);
+    plot.addLegend(legend.toString());
+    return plot;
+  }
+
+  static String refName(int k) {
+    return k >= 0 && k < EcmNative.BAND_REF_NAMES.length ? EcmNative.BAND_REF_NAMES[k] : "?";
   }
 
   /** One row with the fit and the verdict (precision 9). */
@@ -195,6 +346,15 @@ public class TwoTimeCorrelation implements PlugIn {
     rt.addValue("band_change", s[EcmNative.T_CHANGE]);
     rt.addValue("verdict_code", s[EcmNative.T_VERDICT]);
     rt.addValue("verdict", verdictName((int) s[EcmNative.T_VERDICT]));
+    rt.addValue("band_intercept", s[EcmNative.T_INTERCEPT]);
+    rt.addValue("band_ages", s[EcmNative.T_N_BAND]);
+    int measured = 0;
+    if (r.raw != null)
+      for (double v : r.raw.bandTau) measured += v > 0 && !Double.isInfinite(v) ? 1 : 0;
+    rt.addValue("band_ages_measured", measured);
+    rt.addValue("band_window_bins", s[EcmNative.T_BAND_WINDOW]);
+    rt.addValue("band_level", s[EcmNative.T_BAND_LEVEL]);
+    rt.addValue("band_reference", refName((int) s[EcmNative.T_REF_USED]));
     if (!Util.headless()) rt.show("Results");
   }
 }

@@ -9,13 +9,25 @@
 
 #define EXC_CLASS "ecm/fiji/EcmException"
 
+/* Runs once when System.load maps the library, before any entry point: GSL's default error
+ * handler calls abort(), so the core's quiet handler is installed here for every entry point
+ * (nativeSelfTest used to be the only one calling ecm_init; g4's fits save and restore the
+ * handler, which is only safe across threads when the saved one is not the aborting default). */
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved) {
+  (void)vm;
+  (void)reserved;
+  ecm_init();
+  return JNI_VERSION_1_6;
+}
+
 /* Throw ecm.fiji.EcmException(code, message); falls back to RuntimeException. */
 void throw_ecm(JNIEnv *env, int code, const char *msg) {
   if ((*env)->ExceptionCheck(env)) return; /* keep the first exception */
   jclass cls = (*env)->FindClass(env, EXC_CLASS);
   if (cls) {
     jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>", "(ILjava/lang/String;)V");
-    jstring jmsg = (*env)->NewStringUTF(env, msg ? msg : "");
+    /* no JNI call but ExceptionCheck while GetMethodID's NoSuchMethodError is pending */
+    jstring jmsg = ctor ? (*env)->NewStringUTF(env, msg ? msg : "") : NULL;
     if (ctor && jmsg) {
       jobject exc = (*env)->NewObject(env, cls, ctor, (jint)code, jmsg);
       if (exc) (*env)->Throw(env, (jthrowable)exc);
@@ -87,7 +99,9 @@ int progress_init(JNIEnv *env, jobject cb, progress_ctx *c) {
 
 ecm_run make_run(jint threads, progress_ctx *pc) {
   ecm_run run = ecm_run_default();
-  run.threads = threads > 0 ? threads : 0;
+  /* OpenMP teams of absurd size kill the process: libgomp calls exit() when it cannot
+   * allocate the team or create a thread (threads = 100000 ended the JVM). */
+  run.threads = threads > 0 ? (threads > ECM_JNI_MAX_THREADS ? ECM_JNI_MAX_THREADS : threads) : 0;
   run.progress = forward_progress;
   run.user = pc;
   return run;
@@ -98,9 +112,9 @@ ecm_run make_run(jint threads, progress_ctx *pc) {
 int copy_slices(JNIEnv *env, const char *what, jobjectArray slices, jsize nt, jsize plane,
                 float *dst) {
   jclass f_cls = (*env)->FindClass(env, "[F");
-  jclass s_cls = (*env)->FindClass(env, "[S");
-  jclass b_cls = (*env)->FindClass(env, "[B");
-  if (!f_cls || !s_cls || !b_cls) return 0;
+  jclass s_cls = f_cls ? (*env)->FindClass(env, "[S") : NULL;
+  jclass b_cls = s_cls ? (*env)->FindClass(env, "[B") : NULL;
+  if (!f_cls || !s_cls || !b_cls) return 0; /* no JNI call with the exception pending */
   void *scratch = NULL; /* one slice of 8- or 16-bit values, reused */
   int ok = 0;
   for (jsize t = 0; t < nt; t++) {
@@ -113,7 +127,8 @@ int copy_slices(JNIEnv *env, const char *what, jobjectArray slices, jsize nt, js
       goto out;
     }
     float *row = dst + (size_t)t * (size_t)plane;
-    jsize len = (*env)->GetArrayLength(env, (jarray)a);
+    /* the element type first: GetArrayLength on a non-array (a String or an Integer in the
+     * Object[]) is undefined behaviour (a fatal error under -Xcheck:jni) */
     int kind = (*env)->IsInstanceOf(env, a, f_cls)   ? 'F'
                : (*env)->IsInstanceOf(env, a, s_cls) ? 'S'
                : (*env)->IsInstanceOf(env, a, b_cls) ? 'B'
@@ -126,6 +141,7 @@ int copy_slices(JNIEnv *env, const char *what, jobjectArray slices, jsize nt, js
       (*env)->DeleteLocalRef(env, a);
       goto out;
     }
+    jsize len = (*env)->GetArrayLength(env, (jarray)a);
     if (len != plane) {
       char m[160];
       snprintf(m, sizeof m, "%s: slice %d has %d pixels, expected %d", what, (int)t + 1,
@@ -225,6 +241,10 @@ int load_stack(JNIEnv *env, const char *what, jobjectArray slices, jint width, j
 int load_mask(JNIEnv *env, jbyteArray mask, jint width, jint height, ecm_mask **out) {
   *out = NULL;
   if (!mask) return 1;
+  if (width < 1 || height < 1 || (int64_t)width * height > INT32_MAX - 8) {
+    throw_arg(env, "ROI mask: width and height must be >= 1 and fit a Java array");
+    return 0;
+  }
   jsize plane = width * height;
   if ((*env)->GetArrayLength(env, mask) != plane) {
     throw_ecm(env, ECM_ESIZE, "ROI mask must hold width * height values");

@@ -26,7 +26,10 @@ typedef struct progress_ctx {
 } progress_ctx;
 int forward_progress(void *user, double fraction, const char *stage);
 int progress_init(JNIEnv *env, jobject cb, progress_ctx *c);
-/* An ecm_run with the thread count (0 = all cores) and progress forwarded to pc. */
+/* Most worker threads a JNI call asks the core for (more are clamped to this). */
+#define ECM_JNI_MAX_THREADS 256
+/* An ecm_run with the thread count (0 = all cores, clamped to ECM_JNI_MAX_THREADS) and
+ * progress forwarded to pc. */
 ecm_run make_run(jint threads, progress_ctx *pc);
 
 /* Copy nt ImageJ slices (float[], short[] and byte[] read as unsigned) of plane pixels into

@@ -26,7 +26,8 @@ public class About implements PlugIn {
     try {
       sb.append("libecm ").append(EcmNative.version()).append(", loaded from ")
           .append(EcmNative.loadedFrom()).append('\n');
-      sb.append("Libraries: ").append(EcmNative.buildInfo()).append('\n');
+      sb.append("Libraries:\n");
+      for (String lib : EcmNative.buildInfo().split("; ")) sb.append("  ").append(lib).append('\n');
       sb.append("Self-test: ").append(EcmNative.selfTest()).append('\n');
       sb.append("ECM self-test passed");
     } catch (EcmException e) {

@@ -409,6 +409,13 @@ public class FourPointCorrelation implements PlugIn {
         + r.lengthUnit + (ok == 1 ? "" : " (fit not ok)");
   }
 
+  /** "dt = 0.5 s (1 frame)", or "dt = 3 frames" for an uncalibrated series. */
+  static String lagLabel(Result r, int frames) {
+    String f = frames + (frames == 1 ? " frame" : " frames");
+    if (!(r.dtS > 0)) return "dt = " + f;
+    return String.format(Locale.ROOT, "dt = %.3g s (%s)", frames * r.dtS, f);
+  }
+
   static String lagList(int[] lags) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < lags.length; i++) b.append(i > 0 ? "," : "").append(lags[i]);
@@ -478,10 +485,9 @@ public class FourPointCorrelation implements PlugIn {
           }
         }
         float f = g.nDt > 1 ? (float) i / (g.nDt - 1) : 0;
-        plot.setColor(new Color(0.55f + 0.35f * f, 0.55f + 0.35f * f, 0.6f + 0.3f * f));
+        plot.setColor(new Color(0.25f + 0.4f * f, 0.3f + 0.4f * f, 0.55f + 0.3f * f));
         plot.addPoints(x, y, Plot.LINE);
-        legend.append(legend.length() > 0 ? "\n" : "").append("dt = ").append(r.lags[i])
-            .append(" frames");
+        legend.append(legend.length() > 0 ? "\n" : "").append(lagLabel(r, r.lags[i]));
       }
       if (row >= 0) {
         double[] y = new double[nr];
@@ -494,8 +500,8 @@ public class FourPointCorrelation implements PlugIn {
         }
         plot.setColor(Color.black);
         plot.addPoints(x, y, Plot.CIRCLE);
-        legend.append(legend.length() > 0 ? "\n" : "").append("dt = ").append(r.lags[row])
-            .append(" frames (xi_exp fit)");
+        legend.append(legend.length() > 0 ? "\n" : "").append(lagLabel(r, r.lags[row]))
+            .append(" (xi_exp fit)");
         // the fitted model A exp(-dr/Rc) + B, drawn over the fit range
         double a = s[NativeG4.G_XI_A], b = s[NativeG4.G_XI_B], rc = s[NativeG4.G_XI_RC];
         double r0 = s[NativeG4.G_XI_RMIN], r1 = s[NativeG4.G_XI_RMAX];
@@ -509,14 +515,14 @@ public class FourPointCorrelation implements PlugIn {
           }
           plot.setColor(Color.red);
           plot.addPoints(fx, fy, Plot.LINE);
-          legend.append("\nfit: xi_exp = ").append(Util.fmt(s[NativeG4.G_XI] * r.pixelSize))
-              .append(" +- ").append(Util.fmt(s[NativeG4.G_XI_ERR] * r.pixelSize)).append(' ')
-              .append(u);
+          legend.append("\nfit: xi_exp = ")
+              .append(Util.pm(s[NativeG4.G_XI] * r.pixelSize, s[NativeG4.G_XI_ERR] * r.pixelSize))
+              .append(' ').append(u);
         }
       }
-      if (ymin < ymax) {
+      if (ymin < ymax) { // headroom above the curves for the legend
         double pad = 0.05 * (ymax - ymin);
-        plot.setLimits(0, (nr + 0.5) * r.pixelSize, ymin - pad, ymax + pad);
+        plot.setLimits(0, (nr + 0.5) * r.pixelSize, ymin - pad, ymax + 0.6 * (ymax - ymin));
       }
       plot.setColor(Color.black);
       plot.addLegend(legend.toString());
@@ -563,7 +569,7 @@ public class FourPointCorrelation implements PlugIn {
       }
       plot.setColor(Color.red);
       plot.addPoints(fx, fy, Plot.LINE);
-      legend += "\nfit: xi_contour = " + Util.fmt(s[NativeG4.G_CON_XI] * r.pixelSize) + " +- "
+      legend += "\nfit: xi_contour = " + Util.fmt(s[NativeG4.G_CON_XI] * r.pixelSize) + " \u00b1 "
           + Util.fmt(s[NativeG4.G_CON_XI_ERR] * r.pixelSize) + " " + r.lengthUnit + ", nu = "
           + Util.fmt(nu * tf) + " " + tu;
     }

@@ -54,12 +54,17 @@ public class MapCorrelation implements PlugIn {
         return;
       }
       Params p = ask();
-      if (p == null) return;
+      if (p == null) {
+        Util.dontRecord();
+        return;
+      }
       Result r = compute(p);
       last = r;
       display(p, r);
     } catch (EcmException e) {
       Util.report(TITLE, e);
+    } catch (RuntimeException e) {
+      Util.internalError(TITLE, e);
     } catch (OutOfMemoryError e) {
       IJ.outOfMemory(TITLE);
     } finally {
@@ -225,7 +230,7 @@ public class MapCorrelation implements PlugIn {
       n++;
     }
     r.plotted = n;
-    Plot plot = new Plot("Map correlation: " + a.getShortTitle() + " vs " + b.getShortTitle(),
+    Plot plot = new Plot("Map correlation: " + a.getTitle() + " vs " + b.getTitle(),
         axis(a), axis(b));
     if (log) {
       plot.setAxisXLog(true);

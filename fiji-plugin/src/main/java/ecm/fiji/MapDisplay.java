@@ -93,7 +93,7 @@ public final class MapDisplay {
   public static void addCalibrationBar(ImagePlus map, String label) {
     ImageProcessor ip = map.getProcessor();
     int w = map.getWidth(), h = map.getHeight();
-    int fs = Math.max(5, Math.min(12, h / 16));
+    int fs = Math.max(5, Math.min(11, h / 18));
     Font font = new Font("SansSerif", Font.PLAIN, fs);
     double lo = ip.getMin(), hi = ip.getMax();
     String[] texts = {fmt(hi), fmt(0.5 * (lo + hi)), fmt(lo)};
@@ -103,7 +103,7 @@ public final class MapDisplay {
     int textW = 0;
     for (String t : texts) textW = Math.max(textW, fm.stringWidth(t));
     int pad = Math.max(1, fs / 4);
-    int barH = Math.max(3 * fs, (int) Math.round(0.45 * h));
+    int barH = Math.max(3 * fs, (int) Math.round(0.3 * h));
     int barW = Math.max(2, fs / 2 + 2);
     int panelW = pad + textW + pad + barW + pad;
     int panelW2 = Math.max(panelW, fm.stringWidth(label) + 2 * pad);

@@ -71,12 +71,17 @@ public class TemperatureSeries implements PlugIn {
   public void run(String arg) {
     try {
       Params p = ask();
-      if (p == null) return;
+      if (p == null) {
+        Util.dontRecord();
+        return;
+      }
       Result r = compute(p);
       last = r;
       display(r);
     } catch (EcmException e) {
       Util.report(TITLE, e);
+    } catch (RuntimeException e) {
+      Util.internalError(TITLE, e);
     } catch (OutOfMemoryError e) {
       IJ.outOfMemory(TITLE);
     } finally {
@@ -402,7 +407,7 @@ public class TemperatureSeries implements PlugIn {
     plot.setColor(Color.red);
     plot.add("line", lx, ly);
     plot.setColor(Color.black);
-    plot.addLegend(String.format(Locale.ROOT, "data (%d rows)\nE_a = %.4g +- %.2g eV (%.4g +- %.2g"
+    plot.addLegend(String.format(Locale.ROOT, "data (%d rows)\nE_a = %.3g \u00b1 %.2g eV (%.3g \u00b1 %.2g"
             + " kJ/mol)",
         x.length, f[NativeStats.AR_E_EV], f[NativeStats.AR_E_EV_ERR], f[NativeStats.AR_E_KJ],
         f[NativeStats.AR_E_KJ_ERR]));
@@ -511,10 +516,10 @@ public class TemperatureSeries implements PlugIn {
     plot.setColor(Color.red);
     plot.add("line", cx, cy);
     plot.setColor(Color.black);
-    String params = String.format(Locale.ROOT, "%s: a = %.4g +- %.2g, b = %.4g +- %.2g%s",
+    String params = String.format(Locale.ROOT, "%s: a = %.3g \u00b1 %.2g, b = %.3g \u00b1 %.2g%s",
         XT_EQUATION[k], f[NativeStats.XT_A], f[NativeStats.XT_A_ERR], f[NativeStats.XT_B],
         f[NativeStats.XT_B_ERR],
-        k == 2 ? String.format(Locale.ROOT, ", n = %.3g +- %.2g", f[NativeStats.XT_N_EXP],
+        k == 2 ? String.format(Locale.ROOT, ", n = %.3g \u00b1 %.2g", f[NativeStats.XT_N_EXP],
                      f[NativeStats.XT_N_EXP_ERR])
                : "");
     plot.addLegend("data (" + n + " rows)\n" + params);

@@ -294,25 +294,27 @@ public class TwoTimeCorrelation implements PlugIn {
       }
       plot.setColor(Color.red);
       plot.addPoints(fx, fy, Plot.LINE);
-      legend.append("\nfit ln tau = c + slope age: slope = ").append(Util.fmt(slope))
-          .append(" +- ").append(Util.fmt(s[EcmNative.T_SLOPE_ERR])).append(" per ")
+      legend.append("\nfit ln tau = c + slope age: slope = ")
+          .append(Util.pm(slope, s[EcmNative.T_SLOPE_ERR])).append(" per ")
           .append(u.startsWith("bins") ? "bin" : u);
     }
     double kww = s[EcmNative.T_TAU];
     if (s[EcmNative.T_FIT_CONVERGED] == 1 && kww > 0 && x.length >= 1) {
       plot.setColor(Color.blue);
-      plot.addPoints(new double[] {amin, amax}, new double[] {kww, kww}, Plot.DOT);
-      legend.append("\none-time fit tau = ").append(Util.fmt(kww)).append(' ')
+      plot.addPoints(new double[] {amin, amax}, new double[] {kww, kww}, Plot.LINE);
+      legend.append("\none-time fit tau = ").append(String.format(java.util.Locale.ROOT, "%.3g", kww)).append(' ')
           .append(u.startsWith("bins") ? "bins" : u);
       ymax = Math.max(ymax, kww);
     }
-    legend.append("\nverdict: ").append(verdictName((int) s[EcmNative.T_VERDICT]))
-        .append(" (fitted change x").append(Util.fmt(s[EcmNative.T_CHANGE])).append(')');
+    // The legend has one line per data set: the verdict goes into the plot as a label.
+    String verdict = "verdict: " + verdictName((int) s[EcmNative.T_VERDICT])
+        + String.format(java.util.Locale.ROOT, " (fitted change x%.3g)", s[EcmNative.T_CHANGE]);
     if (x.length >= 1) {
       double pad = amax > amin ? 0.05 * (amax - amin) : Math.max(1e-9, 0.5 * amax);
-      plot.setLimits(amin - pad, amax + pad, 0, ymax > 0 ? 1.1 * ymax : 1);
+      plot.setLimits(amin - pad, amax + pad, 0, ymax > 0 ? 1.45 * ymax : 1); // legend room
     }
     plot.setColor(Color.black);
+    plot.addLabel(0.02, 0.97, verdict);
     plot.addLegend(legend.toString());
     return plot;
   }

@@ -26,8 +26,31 @@ final class Util {
     }
   }
 
+  /**
+   * A cancelled or failed command must not become a macro line: ImageJ's Recorder would
+   * otherwise record it when run() returns, and replaying it would stop at the same dialog
+   * or redo an analysis the user cancelled.
+   */
+  static void dontRecord() {
+    if (!headless() && ij.plugin.frame.Recorder.record)
+      ij.plugin.frame.Recorder.disableCommandRecording();
+  }
+
+  /**
+   * A bug, not a user error: one message, and the stack trace in the Log (lines starting
+   * "ECM internal error") for a report. Never lets the exception reach ImageJ.
+   */
+  static void internalError(String title, RuntimeException e) {
+    dontRecord();
+    java.io.StringWriter sw = new java.io.StringWriter();
+    e.printStackTrace(new java.io.PrintWriter(sw));
+    for (String line : sw.toString().split("\n")) IJ.log("ECM internal error: " + line);
+    error(title, "internal error: " + e + "\nPlease report it with the Log window's contents.");
+  }
+
   /** Report a failure of a native call; a cancel is only a status message. */
   static void report(String title, EcmException e) {
+    dontRecord();
     if (e.isCancel()) {
       IJ.showStatus(title + ": cancelled");
       IJ.log(title + ": cancelled");
@@ -47,6 +70,11 @@ final class Util {
 
   static String fmt(double v) {
     return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  /** "value ± error" for plot legends: 3 significant digits and the error to 2. */
+  static String pm(double v, double err) {
+    return String.format(Locale.ROOT, "%.3g \u00b1 %.2g", v, err);
   }
 
   /**
@@ -171,19 +199,26 @@ final class Util {
       java.util.function.Consumer<R> keep) {
     ImagePlus imp = WindowManager.getCurrentImage();
     if (imp == null) {
+      dontRecord();
       error(title, "There is no image open: open an ECM image series first.");
       return;
     }
     try {
       P p = ask.apply(imp);
-      if (p == null) return;
+      if (p == null) {
+        dontRecord();
+        return;
+      }
       R r = compute.apply(imp, p, new IJProgress(title));
       keep.accept(r);
       display.accept(imp, r);
     } catch (EcmException e) {
       report(title, e);
     } catch (OutOfMemoryError e) {
+      dontRecord();
       IJ.outOfMemory(title);
+    } catch (RuntimeException e) {
+      internalError(title, e);
     } finally {
       IJ.showProgress(1.0);
     }

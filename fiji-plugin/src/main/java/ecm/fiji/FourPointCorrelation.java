@@ -294,10 +294,7 @@ public class FourPointCorrelation implements PlugIn {
   /** The computation: no dialog, no display. Throws EcmException for any refusal. */
   public static Result compute(ImagePlus imp, Params p, Progress progress) {
     Object[] slices = Util.timeSlices(imp, p.slicesAsTime, "four-point correlation", 2);
-    byte[] mask = Util.roiMask(imp);
-    if (mask != null && Util.count(mask) == 0)
-      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
-          + "' contains no pixel of the image");
+    byte[] mask = Util.roiMaskChecked(imp);
     Calibration cal = imp.getCalibration();
     double dtS;
     if (p.frameInterval > 0 && !Double.isInfinite(p.frameInterval)) {

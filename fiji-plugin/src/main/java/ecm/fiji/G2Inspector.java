@@ -167,19 +167,9 @@ public class G2Inspector implements PlugIn {
     if (p.maxLag > slices.length - 2)
       throw new EcmException(EcmException.EINVAL, "max_lag=" + p.maxLag + " is too large for "
           + slices.length + " frames (at most " + (slices.length - 2) + ")");
-    Calibration cal = stack.getCalibration();
-    double dt;
-    String unit;
-    if (p.frameInterval > 0 && !Double.isInfinite(p.frameInterval)) {
-      dt = p.frameInterval;
-      unit = "s";
-    } else if (p.frameInterval == 0) {
-      dt = cal.frameInterval;
-      unit = cal.getTimeUnit();
-    } else {
-      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0 (got "
-          + Util.fmt(p.frameInterval) + ")");
-    }
+    Util.TimeAxis axis = Util.timeAxis(stack, p.frameInterval);
+    double dt = axis.dt;
+    String unit = axis.unit;
     long h = NativeG2.open(slices, stack.getWidth(), stack.getHeight(), dt, unit);
     imp = stack;
     params = p;

@@ -110,22 +110,11 @@ public class RelaxationMaps implements PlugIn {
   /** The computation: no dialog, no display. Throws EcmException for any refusal. */
   public static Result compute(ImagePlus imp, Params p, Progress progress) {
     Object[] slices = Util.timeSlices(imp, p.slicesAsTime, "relaxation maps", 3);
-    byte[] mask = Util.roiMask(imp);
-    if (mask != null && Util.count(mask) == 0)
-      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
-          + "' contains no pixel of the image");
+    byte[] mask = Util.roiMaskChecked(imp);
     Calibration cal = imp.getCalibration();
-    double dt;
-    String unit;
-    if (p.frameInterval > 0) {
-      dt = p.frameInterval;
-      unit = "s";
-    } else if (p.frameInterval == 0) {
-      dt = cal.frameInterval;
-      unit = cal.getTimeUnit();
-    } else {
-      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
-    }
+    Util.TimeAxis axis = Util.timeAxis(imp, p.frameInterval);
+    double dt = axis.dt;
+    String unit = axis.unit;
     int w = imp.getWidth(), h = imp.getHeight(), n = w * h;
     float[] tau = new float[n], beta = new float[n], amp = new float[n], chi2 = new float[n],
         status = new float[n];

@@ -158,22 +158,11 @@ public class SplitMaps implements PlugIn {
         throw new EcmException(EcmException.EINVAL, "window=" + p.window + " frames is longer"
             + " than the series of '" + imp.getTitle() + "' (" + slices.length + " frames)");
     }
-    byte[] mask = Util.roiMask(imp);
-    if (mask != null && Util.count(mask) == 0)
-      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
-          + "' contains no pixel of the image");
+    byte[] mask = Util.roiMaskChecked(imp);
     Calibration cal = imp.getCalibration();
-    double dt;
-    String unit;
-    if (p.frameInterval > 0) {
-      dt = p.frameInterval;
-      unit = "s";
-    } else if (p.frameInterval == 0) {
-      dt = cal.frameInterval;
-      unit = cal.getTimeUnit();
-    } else {
-      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
-    }
+    Util.TimeAxis axis = Util.timeAxis(imp, p.frameInterval);
+    double dt = axis.dt;
+    String unit = axis.unit;
     int w = imp.getWidth(), h = imp.getHeight();
     IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h
         + ", mode=" + (sliding ? "sliding, window=" + p.window + ", step=" + p.step : "halves")

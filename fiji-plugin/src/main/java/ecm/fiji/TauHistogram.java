@@ -122,10 +122,7 @@ public class TauHistogram implements PlugIn {
           + " can: Stack.setUnits or Calibrate)");
     if (p.bins < 0 || p.bins > 100000)
       throw new EcmException(EcmException.EINVAL, "bins must be in [0, 100000]");
-    byte[] mask = Util.roiMask(imp);
-    if (mask != null && Util.count(mask) == 0)
-      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
-          + "' contains no pixel of the image");
+    byte[] mask = Util.roiMaskChecked(imp);
     float[] v = (float[]) imp.getProcessor().getPixels();
     double[] s = NativeG2.tauStats(v, mask);
     long nonpos = (long) s[NativeG2.H_N_NONPOS];

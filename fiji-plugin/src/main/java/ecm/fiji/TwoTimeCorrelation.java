@@ -123,18 +123,9 @@ public class TwoTimeCorrelation implements PlugIn {
   /** The computation: no dialog, no display. Throws EcmException for any refusal. */
   public static Result compute(ImagePlus imp, Params p, Progress progress) {
     Object[] slices = Util.timeSlices(imp, p.slicesAsTime, "two-time correlation", 3);
-    Calibration cal = imp.getCalibration();
-    double dt;
-    String unit;
-    if (p.frameInterval > 0) {
-      dt = p.frameInterval;
-      unit = "s";
-    } else if (p.frameInterval == 0) {
-      dt = cal.frameInterval;
-      unit = cal.getTimeUnit();
-    } else {
-      throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
-    }
+    Util.TimeAxis axis = Util.timeAxis(imp, p.frameInterval);
+    double dt = axis.dt;
+    String unit = axis.unit;
     int w = imp.getWidth(), h = imp.getHeight();
     byte[] mask = Util.roiMask(imp);
     IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h

@@ -169,6 +169,44 @@ final class Util {
     return m;
   }
 
+  /**
+   * The area ROI as a mask (see roiMask), or null without one; refuses a ROI that holds no
+   * pixel of the image.
+   */
+  static byte[] roiMaskChecked(ImagePlus imp) {
+    byte[] m = roiMask(imp);
+    if (m != null && count(m) == 0)
+      throw new EcmException(EcmException.EINVAL, "the ROI on '" + imp.getTitle()
+          + "' contains no pixel of the image");
+    return m;
+  }
+
+  /** The time axis of a series: its frame interval and that interval's unit. */
+  static final class TimeAxis {
+    final double dt;
+    final String unit;
+
+    TimeAxis(double dt, String unit) {
+      this.dt = dt;
+      this.unit = unit;
+    }
+  }
+
+  /**
+   * The frame interval to use: an override in seconds when frameInterval > 0, else (0) the
+   * image's Image>Properties interval and time unit (dt 0 there = uncalibrated, in frames).
+   */
+  static TimeAxis timeAxis(ImagePlus imp, double frameInterval) {
+    if (frameInterval > 0 && !Double.isInfinite(frameInterval))
+      return new TimeAxis(frameInterval, "s");
+    if (frameInterval == 0) {
+      ij.measure.Calibration cal = imp.getCalibration();
+      return new TimeAxis(cal.frameInterval, cal.getTimeUnit());
+    }
+    throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0 and finite (got "
+        + fmt(frameInterval) + "; 0 = from Image>Properties)");
+  }
+
   static int count(byte[] m) {
     int n = 0;
     for (byte v : m) n += v != 0 ? 1 : 0;

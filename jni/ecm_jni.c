@@ -84,12 +84,14 @@ JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeSelfTest(JNIEnv *env, jc
 
 /* ---- simulate dark-field ---- */
 
-/* Returns Object[]{ float[nt][ny*nx] frames, float[ny*nx] truth tau (s) }. */
-JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulate(
-    JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
-    jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
-    jlong seed, jint threads, jobject cb) {
-  (void)cls;
+/* Returns Object[]{ float[nt][ny*nx] frames, float[ny*nx] truth tau (s) }. drift_x, drift_y:
+ * linear drift over the series, px; jitter: rms random-walk step per frame, px; crystals:
+ * static inclusions of radius crystal_radius px (ecm_sim_params). */
+static jobjectArray simulate_impl(JNIEnv *env, jint nt, jint ny, jint nx, jdouble dt, jdouble px,
+                                  jdouble tau, jdouble sigma, jdouble beta_min, jdouble beta_max,
+                                  jdouble contrast, jdouble dose, jdouble corr, jdouble drift_x,
+                                  jdouble drift_y, jdouble jitter, jint crystals,
+                                  jdouble crystal_radius, jlong seed, jint threads, jobject cb) {
   if (nt < 1 || ny < 1 || nx < 1) {
     throw_arg(env, "simulate: frames, width and height must be >= 1");
     return NULL;
@@ -112,6 +114,15 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulate(
   sp.contrast = contrast;
   sp.dose = dose;
   sp.map_corr_px = corr;
+  if (crystals < 0) {
+    throw_arg(env, "simulate: crystals must be >= 0");
+    return NULL;
+  }
+  sp.drift_x_px = drift_x;
+  sp.drift_y_px = drift_y;
+  sp.drift_jitter_px = jitter;
+  sp.crystal_count = (size_t)crystals;
+  sp.crystal_radius_px = crystal_radius;
   sp.seed = (uint64_t)seed;
   ecm_status st = ecm_sim_check_params(&sp); /* checked before any allocation */
   if (st != ECM_OK) {
@@ -155,6 +166,27 @@ done:
   ecm_sim_result_free(sim);
   if ((*env)->ExceptionCheck(env)) return NULL;
   return result;
+}
+
+/* Without drift or crystals (the original entry point). */
+JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulate(
+    JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
+    jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
+    jlong seed, jint threads, jobject cb) {
+  (void)cls;
+  return simulate_impl(env, nt, ny, nx, dt, px, tau, sigma, beta_min, beta_max, contrast, dose,
+                       corr, 0.0, 0.0, 0.0, 0, 3.0, seed, threads, cb);
+}
+
+/* With drift and static crystals. */
+JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulateDrift(
+    JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
+    jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
+    jdouble drift_x, jdouble drift_y, jdouble jitter, jint crystals, jdouble crystal_radius,
+    jlong seed, jint threads, jobject cb) {
+  (void)cls;
+  return simulate_impl(env, nt, ny, nx, dt, px, tau, sigma, beta_min, beta_max, contrast, dose,
+                       corr, drift_x, drift_y, jitter, crystals, crystal_radius, seed, threads, cb);
 }
 
 /* ---- relaxation maps ---- */

@@ -18,7 +18,9 @@ const cli_command cli_cmd_align = {
     "Registers every frame against a reference by FFT phase correlation, refined to 1/U px\n"
     "by an upsampled DFT (Guizar-Sicairos et al. 2008), optionally inside a ROI (a bright\n"
     "feature or an edge that stays in view). Writes PREFIX_shifts.csv\n"
-    "(frame,t_s,shift_x_px,shift_y_px,peak,state: the shift that aligns the frame, px) and\n"
+    "(frame,t_s,shift_x_px,shift_y_px,peak,state: the shift that aligns the frame, px;\n"
+    "state ok, bad_frame, at_limit or weak_peak: no distinct correlation peak, the frame\n"
+    "keeps the previous frame's shift) and\n"
     "PREFIX_aligned.tif: the frames shifted by whole pixels (default: counts are kept\n"
     "exactly) or by interpolation, cropped to the region valid in every frame. The crop\n"
     "offset (x0, y0) is printed and stored in the output: a mask drawn on the input must be\n"
@@ -29,13 +31,14 @@ static int run_align(int argc, char **argv) {
   cli_common c = {0};
   const char *reference = "running", *window = "tukey", *apply = "whole";
   size_t ref_frame = 1, ref_count = 10, block = 16, upsample = 20;
-  double max_shift = 0, reg = 10;
+  double max_shift = 0, reg = 10, psr_margin = 3.5;
   int no_stack = 0;
   ecm_align_params ap = ecm_align_default_params();
   upsample = ap.upsample;
   reg = ap.regularization;
   block = ap.running_block;
   ref_count = ap.ref_count;
+  psr_margin = ap.psr_margin;
   cli_opt opts[] = {
       CLI_OPT_OUTPUT(c, "PREFIX", "output prefix (required)"),
       {"reference", 0, CLI_STRING, &reference, "frame|mean|running", NULL, "running",
@@ -47,6 +50,8 @@ static int run_align(int argc, char **argv) {
       {"window", 0, CLI_STRING, &window, "none|hann|tukey", NULL, "tukey", "apodisation of the correlated region", 0, CLI_NO_RANGE},
       {"regularization", 0, CLI_DOUBLE, &reg, "EPS", NULL, "10", "0 = pure phase correlation, large = cross-correlation", 0, 0, 1e6},
       {"max-shift", 0, CLI_DOUBLE, &max_shift, "PX", "px", "unlimited", "largest drift searched", 0, 0, 1e6},
+      {"psr-margin", 0, CLI_DOUBLE, &psr_margin, "M", NULL, "3.5",
+       "peak test: a frame whose peak-to-sidelobe ratio is below sqrt(2 ln N) + M is weak_peak and keeps the previous shift; -10 = off", 0, -100, 100},
       {"apply", 0, CLI_STRING, &apply, "whole|bilinear|fourier", NULL, "whole",
        "how shifts are applied: whole pixels keep counts; interpolation lowers g2 contrast", 0, CLI_NO_RANGE},
       {"no-stack", 0, CLI_FLAG, &no_stack, NULL, NULL, NULL, "write only the shifts table", 0, CLI_NO_RANGE},
@@ -71,6 +76,7 @@ static int run_align(int argc, char **argv) {
   ap.upsample = (unsigned)upsample;
   ap.regularization = reg;
   ap.max_shift_px = max_shift;
+  ap.psr_margin = psr_margin;
   if ((st = ecm_align_check_params(&ap)) != ECM_OK) return cli_usage_error("align", "%s", ecm_errmsg());
 
   const char *path = pos[0];
@@ -173,17 +179,29 @@ static int run_align(int argc, char **argv) {
     mx = fmax(mx, fabs(r->shift_x[t]));
     my = fmax(my, fabs(r->shift_y[t]));
   }
+  /* many frames without a distinct peak: the series has nothing static to register on
+   * (relaxing speckle alone); a warning even with --json (stderr) */
+  if (r->n_weak > 0 && 4 * r->n_weak >= r->nt)
+    cli_note("align", c.quiet,
+             "warning: %zu of %zu frames had no distinct correlation peak: the series has no "
+             "static contrast to register on; draw a mask on a static feature (--mask) "
+             "or skip alignment",
+             r->n_weak, r->nt);
   if (c.json) {
     printf("{\"schema\": \"ecm.align/1\", \"provenance\": %s, \"max_abs_shift_x_px\": %.6f, "
            "\"max_abs_shift_y_px\": %.6f, \"bad_frames\": %zu, \"frames_at_limit\": %zu, "
-           "\"shifts\": \"%s\", \"aligned\": %s%s%s}\n",
-           prov, mx, my, r->n_bad, r->n_at_limit, f_csv, no_stack ? "" : "\"",
+           "\"weak_frames\": %zu, \"shifts\": \"%s\", \"aligned\": %s%s%s}\n",
+           prov, mx, my, r->n_bad, r->n_at_limit, r->n_weak, f_csv, no_stack ? "" : "\"",
            no_stack ? "null" : f_stack, no_stack ? "" : "\"");
   } else if (!c.quiet) {
     printf("%zu frames registered against %s; largest shift %.2f px in x, %.2f px in y\n", r->nt,
            ecm_align_ref_name(r->params.reference), mx, my);
     if (r->n_bad) printf("%zu frames could not be registered (constant or NaN): shift 0\n", r->n_bad);
     if (r->n_at_limit) printf("%zu frames hit --max-shift: their drift may be larger\n", r->n_at_limit);
+    if (r->n_weak)
+      printf("%zu frames had no distinct correlation peak (state weak_peak): each keeps the shift "
+             "of the frame before it\n",
+             r->n_weak);
     printf("crop: x0 %zu, y0 %zu, %zu x %zu px (a mask drawn on the input must be cropped the same way)\n",
            r->crop.x0, r->crop.y0, r->crop.nx, r->crop.ny);
     printf("shifts: %s\n", f_csv);

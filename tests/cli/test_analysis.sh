@@ -14,6 +14,13 @@ expect_eq frames "$("$ECM" info st_aligned.tif --json | python3 -c 'import json,
 expect_rc 2 -- "$ECM" align static.tif -o st            # exists
 expect_rc 2 -- "$ECM" align static.tif -o x --reference nearest
 expect_grep 'frame' err.txt
+# Pure relaxing speckle has nothing static to register on: the frames without a distinct
+# correlation peak are flagged, keep the last accepted shift (here 0), and the user is told.
+expect_rc 0 -- "$ECM" simulate darkfield -o speckle -n 400 --width 32 --height 32 --seed 1 --quiet
+expect_rc 0 -- "$ECM" align speckle.tif -o sp
+expect_grep "no distinct correlation peak" err.txt
+expect_grep "weak_peak" sp_shifts.csv
+expect_grep "crop: x0 0, y0 0, 32 x 32" out.txt
 
 # Relaxation: uniform truth tau = 5 s (10 frames), beta = 0.8, A = 0.3, 200 tau long.
 expect_rc 0 -- "$ECM" simulate darkfield -o r --nframes 2000 --width 16 --height 16 --dt 0.5 \

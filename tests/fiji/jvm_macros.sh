@@ -139,8 +139,19 @@ import re, sys
 log = open(sys.argv[1]).read()
 ratio = float(re.search(r"maps ok .* ratio=([0-9.eE+-]+)", log).group(1))
 rho = float(re.search(r"compare ok rho=([0-9.eE+-]+)", log).group(1))
-print("  tau_med/truth=%.3f rho=%.3f" % (ratio, rho))
+# the lab simulates a drift of (6, -3) px with 3 static crystals: Align Stack must undo it
+# (no weak frame, the stack used) and Two-Time Correlation must see the speckle's tau
+al = re.search(r"align ok .* weak=(\d+) last_shift_px=([0-9.eE+-]+),([0-9.eE+-]+) .*"
+               r"rms_error_px=([0-9.eE+-]+)", log)
+weak, lx, ly, err = int(al.group(1)), float(al.group(2)), float(al.group(3)), float(al.group(4))
+tt = re.search(r"ttcf ok .* tau_s=([0-9.eE+-]+|NaN) verdict=(\w+)", log)
+ttau = float(tt.group(1))
+print("  tau_med/truth=%.3f rho=%.3f weak=%d last_shift=(%.3f, %.3f) rms_err=%.4f ttcf_tau=%.3f %s"
+      % (ratio, rho, weak, lx, ly, err, ttau, tt.group(2)))
 assert 0.5 < ratio < 1.5 and rho > 0.3
+assert weak == 0 and err < 0.2 and abs(lx + 6) < 0.2 and abs(ly - 3) < 0.2
+assert "not_used" not in log
+assert 2.5 < ttau < 7.5 and tt.group(2) == "stationary"
 PY
   done
   ;;

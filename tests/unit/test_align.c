@@ -1,7 +1,8 @@
 /* Unit tests of the align module: known integer and subpixel drifts recovered for every
  * reference mode, ROI registration, whole-pixel / bilinear / Fourier application and crops,
- * bad frames, thread-count independence, cancellation, memory budget, error paths, and a
- * drift made by the dark-field simulator.
+ * bad frames, thread-count independence, cancellation, memory budget, error paths, a
+ * drift made by the dark-field simulator, and the peak significance test (weak_peak frames:
+ * pure relaxing speckle, speckle with static crystals, unrelated frames in a series).
  *
  * Test data: a periodic "speckle" canvas (|E|^2 of a band-limited random field, so the
  * intensity is band-limited below Nyquist) is translated exactly by a Fourier phase ramp
@@ -259,6 +260,17 @@ static void test_params(void **state) {
   assert_string_equal(ecm_align_apply_name(ECM_ALIGN_APPLY_BILINEAR), "bilinear");
   assert_string_equal(ecm_align_window_name(ECM_ALIGN_WINDOW_TUKEY), "tukey");
   assert_string_equal(ecm_align_state_name(ECM_ALIGN_BAD_FRAME), "bad_frame");
+  assert_string_equal(ecm_align_state_name(ECM_ALIGN_WEAK_PEAK), "weak_peak");
+  assert_int_equal(ECM_ALIGN_WEAK_PEAK, 3);
+  assert_float_equal(p.psr_margin, 3.5, 0);
+  q = p;
+  q.psr_margin = 101;
+  assert_int_equal(ecm_align_check_params(&q), ECM_EINVAL);
+  assert_non_null(strstr(ecm_errmsg(), "psr_margin"));
+  q.psr_margin = NAN;
+  assert_int_equal(ecm_align_check_params(&q), ECM_EINVAL);
+  q.psr_margin = -100;
+  assert_int_equal(ecm_align_check_params(&q), ECM_OK);
   assert_string_equal(ecm_align_state_name((ecm_align_state)77), "?");
 
   char buf[512];
@@ -266,6 +278,7 @@ static void test_params(void **state) {
   assert_non_null(strstr(buf, "\"reference\": \"running\""));
   assert_non_null(strstr(buf, "\"upsample\": 20"));
   assert_non_null(strstr(buf, "\"apply\": \"whole\""));
+  assert_non_null(strstr(buf, "\"psr_margin\": 3.5"));
   assert_int_equal(ecm_align_params_json(&p, buf, 10), ECM_EOVERFLOW);
 }
 
@@ -304,6 +317,7 @@ static void check_modes(drift_fn drift, double noise, double tol, unsigned upsam
     ecm_align_result *r = NULL;
     assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
     assert_int_equal(r->n_bad, 0);
+    assert_int_equal(r->n_weak, 0);
     double rms, e = max_error(r, ty, tx, 0, 0, &rms);
     print_message(
         "  %s, reference %-7s (block %2zu): max error %.4f px, rms %.4f px, "
@@ -399,6 +413,8 @@ static void test_roi(void **state) {
   assert_int_equal(a->region.y0, 18);
   assert_int_equal(a->region.nx, 45);
   assert_int_equal(a->region.ny, 45);
+  print_message("  ROI: %zu weak frames\n", a->n_weak);
+  assert_int_equal(a->n_weak, 0);
   double rms, e = max_error(a, ty, tx, 0, 0, &rms);
   print_message("  ROI around the drifting chunk: max error %.4f px, rms %.4f px\n", e, rms);
   assert_true(e <= 0.1);
@@ -406,6 +422,7 @@ static void test_roi(void **state) {
   /* the whole frame follows the larger static background (shift 0) once the two correlation
    * peaks are apart (near the start they merge and the estimate lies in between) */
   double eb = fmax(fabs(b->shift_x[nt - 1]), fabs(b->shift_y[nt - 1]));
+  print_message("  whole frame: %zu weak frames\n", b->n_weak);
   print_message("  whole frame, last frame (chunk moved by %.1f px): shift %.2f px\n",
                 hypot(tx[nt - 1], ty[nt - 1]), eb);
   assert_true(eb < 0.3);
@@ -727,6 +744,7 @@ static void test_bad_frames(void **state) {
     ecm_align_result *r = NULL;
     assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
     assert_int_equal(r->n_bad, 2);
+    assert_int_equal(r->n_weak, 0);
     assert_int_equal(r->state[5], ECM_ALIGN_BAD_FRAME);
     assert_int_equal(r->state[8], ECM_ALIGN_BAD_FRAME);
     for (int t = 5; t <= 8; t += 3) {
@@ -953,6 +971,7 @@ static void test_simulated_drift(void **state) {
     p.reference = modes[m];
     ecm_align_result *r = NULL;
     assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
+    assert_int_equal(r->n_weak, 0);
     double rms, e = max_error(r, sim->shift_y, sim->shift_x, 0, 0, &rms);
     print_message(
         "  simulator drift (3.3, -2.2) px + jitter, dose 200, reference %s: max error "
@@ -962,6 +981,147 @@ static void test_simulated_drift(void **state) {
     ecm_align_result_free(r);
   }
   ecm_sim_result_free(sim);
+}
+
+/* ---- weak peaks ---------------------------------------------------------------------- */
+
+/* Largest |shift| over all frames. */
+static double max_abs_shift(const ecm_align_result *r) {
+  double m = 0;
+  for (size_t t = 0; t < r->nt; t++) m = fmax(m, fmax(fabs(r->shift_x[t]), fabs(r->shift_y[t])));
+  return m;
+}
+
+/* Weak frames keep the shift of the previous ok / at_limit frame (0 before the first). */
+static void check_carry(const ecm_align_result *r) {
+  double lx = 0, ly = 0;
+  size_t weak = 0;
+  for (size_t t = 0; t < r->nt; t++) {
+    if (r->state[t] == ECM_ALIGN_WEAK_PEAK) {
+      assert_true(r->shift_x[t] == lx && r->shift_y[t] == ly);
+      weak++;
+    } else if (r->state[t] != ECM_ALIGN_BAD_FRAME) {
+      lx = r->shift_x[t];
+      ly = r->shift_y[t];
+    }
+  }
+  assert_int_equal(weak, r->n_weak);
+}
+
+/* Pure relaxing speckle (nothing static, no drift): once the speckle has decorrelated from
+ * the reference there is no distinct correlation peak. Those frames must be weak_peak and
+ * keep the last registered shift, instead of jumping to noise maxima (before the test:
+ * shifts up to 15.75 px and a 1 x 7 px crop on this series). */
+static void test_weak_pure_speckle(void **state) {
+  (void)state;
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = 400;
+  sp.ny = sp.nx = 32;
+  sp.seed = 1; /* as `ecm simulate darkfield -n 400 --width 32 --height 32 --seed 1` */
+  ecm_sim_result *sim = NULL;
+  assert_int_equal(ecm_sim_darkfield(&sp, NULL, &sim), ECM_OK);
+  ecm_view v = ecm_stack_view(sim->stack);
+  const ecm_align_ref modes[] = {ECM_ALIGN_REF_RUNNING, ECM_ALIGN_REF_FRAME, ECM_ALIGN_REF_MEAN};
+  for (int m = 0; m < 3; m++) {
+    ecm_align_params p = ecm_align_default_params();
+    p.reference = modes[m];
+    ecm_align_result *r = NULL;
+    assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
+    const double ms = max_abs_shift(r);
+    print_message("  pure speckle 400 x 32 x 32, reference %-7s: %zu weak frames, largest |shift| "
+                  "%.2f px, crop %zu x %zu\n",
+                  ecm_align_ref_name(p.reference), r->n_weak, ms, r->crop.nx, r->crop.ny);
+    assert_true(r->n_weak > sp.nt * 3 / 4);
+    assert_true(ms < 1.0);
+    assert_true(r->crop.nx >= 30 && r->crop.ny >= 30);
+    assert_int_equal(r->n_bad, 0);
+    check_carry(r);
+    for (size_t t = 0; t < r->nt; t++)
+      if (r->state[t] == ECM_ALIGN_WEAK_PEAK)
+        assert_true(r->psr[t] < sqrt(2 * log(31.0 * 31.0)) + p.psr_margin);
+    ecm_align_result_free(r);
+  }
+  /* the test off (psr_margin <= -10): the noise maxima are taken as shifts */
+  ecm_align_params p = ecm_align_default_params();
+  p.psr_margin = -10;
+  ecm_align_result *r = NULL;
+  assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
+  print_message("  same, peak test off: largest |shift| %.2f px\n", max_abs_shift(r));
+  assert_int_equal(r->n_weak, 0);
+  assert_true(max_abs_shift(r) > 3);
+  ecm_align_result_free(r);
+  ecm_sim_result_free(sim);
+}
+
+/* Relaxing speckle with static crystals and a drift (the bundled sample's kind of data):
+ * the crystals give every frame a distinct peak, so no frame is weak, and the drift is
+ * recovered. */
+static void test_weak_none_with_crystals(void **state) {
+  (void)state;
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = 400;
+  sp.ny = sp.nx = 48;
+  sp.frame_interval_s = 0.5;
+  sp.tau_median_s = 10;
+  sp.speckle_px = 2.5;
+  sp.map_corr_px = 3;
+  sp.crystal_count = 2;
+  sp.dose = 200;
+  sp.drift_x_px = 2;
+  sp.drift_y_px = -1;
+  sp.seed = 2026;
+  ecm_sim_result *sim = NULL;
+  assert_int_equal(ecm_sim_darkfield(&sp, NULL, &sim), ECM_OK);
+  ecm_view v = ecm_stack_view(sim->stack);
+  ecm_align_result *r = NULL;
+  assert_int_equal(ecm_align_estimate(&v, NULL, NULL, NULL, &r), ECM_OK);
+  double rms, e = max_error(r, sim->shift_y, sim->shift_x, 0, 0, &rms);
+  double pmin = INFINITY;
+  for (size_t t = 0; t < r->nt; t++) pmin = fmin(pmin, r->psr[t]);
+  print_message("  speckle + 2 crystals, drift (2, -1) px, 400 x 48 x 48: %zu weak frames, "
+                "smallest PSR %.1f (threshold %.1f), max error %.3f px, rms %.3f px\n",
+                r->n_weak, pmin, sqrt(2 * log(47.0 * 47.0)) + r->params.psr_margin, e, rms);
+  assert_int_equal(r->n_weak, 0);
+  assert_int_equal(r->n_bad, 0);
+  assert_true(e <= 0.5 && rms <= 0.2);
+  ecm_align_result_free(r);
+  ecm_sim_result_free(sim);
+}
+
+/* Frames replaced by unrelated content in the middle of a drifting series: weak, they keep
+ * the previous frame's shift and stay out of the running reference, so the frames after
+ * them register as before. */
+static void test_weak_frames_in_series(void **state) {
+  (void)state;
+  double ty[NT], tx[NT];
+  ecm_stack *s = make_series(NT, NPX, drift_subpixel, 0.1, 29, ty, tx);
+  ecm_stack *other = make_series(3, NPX, drift_subpixel, 0.1, 31, NULL, NULL);
+  const size_t fn = NPX * NPX;
+  memcpy(s->data + 9 * fn, other->data, 3 * fn * sizeof(float)); /* frames 9..11 */
+  ecm_stack_free(other);
+  ecm_view v = ecm_stack_view(s);
+  const ecm_align_ref modes[] = {ECM_ALIGN_REF_FRAME, ECM_ALIGN_REF_MEAN, ECM_ALIGN_REF_RUNNING};
+  for (int m = 0; m < 3; m++) {
+    ecm_align_params p = ecm_align_default_params();
+    p.reference = modes[m];
+    p.ref_count = 4;
+    p.running_block = 1;
+    ecm_align_result *r = NULL;
+    assert_int_equal(ecm_align_estimate(&v, NULL, &p, NULL, &r), ECM_OK);
+    assert_int_equal(r->n_weak, 3);
+    for (size_t t = 9; t <= 11; t++) {
+      assert_int_equal(r->state[t], ECM_ALIGN_WEAK_PEAK);
+      assert_true(r->shift_x[t] == r->shift_x[8] && r->shift_y[t] == r->shift_y[8]);
+      assert_true(r->peak[t] < 0.5);
+    }
+    check_carry(r);
+    double e = max_error(r, ty, tx, 0, 0, NULL);
+    print_message("  3 unrelated frames, reference %-7s: weak %zu, max error of the others %.4f px\n",
+                  ecm_align_ref_name(p.reference), r->n_weak, e);
+    assert_true(e <= 0.1);
+    ecm_align_result_free(r);
+  }
+  ecm_stack_free(s);
 }
 
 static int teardown(void **state) {
@@ -988,6 +1148,9 @@ int main(void) {
       cmocka_unit_test(test_cancel_and_budget),
       cmocka_unit_test(test_arguments),
       cmocka_unit_test(test_simulated_drift),
+      cmocka_unit_test(test_weak_pure_speckle),
+      cmocka_unit_test(test_weak_none_with_crystals),
+      cmocka_unit_test(test_weak_frames_in_series),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -56,9 +56,15 @@ typedef enum ecm_align_state {
   ECM_ALIGN_OK = 0,
   ECM_ALIGN_BAD_FRAME = 1, /* no finite value, or constant, inside the correlated region:
                               shift 0, peak 0; left out of a running or mean reference */
-  ECM_ALIGN_AT_LIMIT = 2   /* the correlation peak lies on the max_shift_px boundary: the
+  ECM_ALIGN_AT_LIMIT = 2,  /* the correlation peak lies on the max_shift_px boundary: the
                               true drift may be larger; the shift is kept, but the frame is
                               left out of a running reference */
+  ECM_ALIGN_WEAK_PEAK = 3  /* no distinct correlation peak: the peak-to-sidelobe ratio is
+                              below the noise threshold (params.psr_margin): the frame keeps
+                              the shift of the previous ok / at_limit frame (0 before the
+                              first one; drift is continuous), its peak is the height of the
+                              insignificant maximum, and it is left out of a running
+                              reference */
 } ecm_align_state;
 
 typedef struct ecm_align_params {
@@ -86,6 +92,15 @@ typedef struct ecm_align_params {
                                  a ROI half its larger side (default 0) */
   ecm_align_apply_mode apply; /* used by ecm_align_apply and for result->crop
                                  (default ECM_ALIGN_APPLY_WHOLE) */
+  double psr_margin;          /* significance test of the correlation peak, [-100, 100]: a
+                                 frame is ECM_ALIGN_WEAK_PEAK when its peak-to-sidelobe ratio
+                                 (peak minus the mean of the searched surface outside an
+                                 exclusion window around the peak, over their standard
+                                 deviation) is below sqrt(2 ln N) + psr_margin, N = the
+                                 number of positions searched: sqrt(2 ln N) is the expected
+                                 maximum of N unit Gaussian values, the margin (in standard
+                                 deviations) bounds the false acceptance of a noise maximum
+                                 (default 3.5, docs/align.md); <= -10 turns the test off */
 } ecm_align_params;
 
 /* A rectangle in input pixel coordinates: columns [x0, x0 + nx), rows [y0, y0 + ny). */
@@ -100,9 +115,14 @@ typedef struct ecm_align_result {
   double *peak;            /* nt correlation peak heights in [0, 1], the inverse transform of
                               R at the shift over sum |R|: 1 = identical up to translation,
                               ~0 = no match (0 for a bad frame); owned */
+  double *psr;             /* nt peak-to-sidelobe ratios of the pass-1 correlation surface
+                              (params.psr_margin; INFINITY for a surface without sidelobe
+                              variance, NaN when the test is off or the surface too small for
+                              it, 0 for a bad frame); owned */
   uint8_t *state;          /* nt ecm_align_state values; owned */
   size_t n_bad;            /* frames with ECM_ALIGN_BAD_FRAME */
   size_t n_at_limit;       /* frames with ECM_ALIGN_AT_LIMIT */
+  size_t n_weak;           /* frames with ECM_ALIGN_WEAK_PEAK */
   size_t ref_first;        /* REF_RUNNING: the frame that seeded the running mean (the first
                               usable one); REF_FRAME: ref_frame; REF_MEAN: 0 */
   ecm_align_box region;    /* the correlated region: the ROI's bounding box, or the frame */
@@ -177,7 +197,8 @@ ecm_status ecm_align_crop_mask(const ecm_mask *m, const ecm_align_box *box, ecm_
 ecm_status ecm_align_crop_view(const ecm_view *in, const ecm_align_box *box, ecm_view *out);
 
 /* Names shared by the CLI, JSON and Fiji: "frame", "mean", "running"; "none", "hann",
- * "tukey"; "whole", "bilinear", "fourier"; "ok", "bad_frame", "at_limit". Static strings,
+ * "tukey"; "whole", "bilinear", "fourier"; "ok", "bad_frame", "at_limit", "weak_peak".
+ * Static strings,
  * "?" for an unknown value. */
 const char *ecm_align_ref_name(ecm_align_ref r);
 const char *ecm_align_window_name(ecm_align_window w);
@@ -193,7 +214,7 @@ ecm_status ecm_align_apply_parse(const char *text, ecm_align_apply_mode *out);
 /* All parameters as a one-line JSON object, NUL-terminated in buf (keys with units:
  * "reference", "ref_frame", "ref_count", "running_block", "upsample", "regularization",
  * "window",
- * "tukey_alpha", "max_shift_px", "apply"). ECM_EOVERFLOW if cap is too small (512 bytes
+ * "tukey_alpha", "max_shift_px", "apply", "psr_margin"). ECM_EOVERFLOW if cap is too small (512 bytes
  * always suffice), ECM_EINVAL for NULL arguments. */
 ecm_status ecm_align_params_json(const ecm_align_params *p, char *buf, size_t cap);
 

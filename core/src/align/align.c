@@ -41,6 +41,7 @@ ecm_align_params ecm_align_default_params(void) {
   p.tukey_alpha = 0.5;
   p.max_shift_px = 0.0;
   p.apply = ECM_ALIGN_APPLY_WHOLE;
+  p.psr_margin = 3.5;
   return p;
 }
 
@@ -72,13 +73,18 @@ ecm_status ecm_align_check_params(const ecm_align_params *p) {
   if (p->apply != ECM_ALIGN_APPLY_WHOLE && p->apply != ECM_ALIGN_APPLY_BILINEAR &&
       p->apply != ECM_ALIGN_APPLY_FOURIER)
     return ecm__status_set(ECM_EINVAL, "align: unknown apply mode %d", (int)p->apply);
+  if (!(p->psr_margin >= -100 && p->psr_margin <= 100))
+    return ecm__status_set(ECM_EINVAL,
+                           "align: psr_margin must be in [-100, 100] (<= -10 = no peak test), "
+                           "got %g",
+                           p->psr_margin);
   return ECM_OK;
 }
 
 static const char *const ecm__ref_names[] = {"frame", "mean", "running"};
 static const char *const ecm__win_names[] = {"none", "hann", "tukey"};
 static const char *const ecm__apply_names[] = {"whole", "bilinear", "fourier"};
-static const char *const ecm__state_names[] = {"ok", "bad_frame", "at_limit"};
+static const char *const ecm__state_names[] = {"ok", "bad_frame", "at_limit", "weak_peak"};
 
 const char *ecm_align_ref_name(ecm_align_ref r) {
   return (unsigned)r < 3 ? ecm__ref_names[r] : "?";
@@ -90,7 +96,7 @@ const char *ecm_align_apply_name(ecm_align_apply_mode m) {
   return (unsigned)m < 3 ? ecm__apply_names[m] : "?";
 }
 const char *ecm_align_state_name(ecm_align_state s) {
-  return (unsigned)s < 3 ? ecm__state_names[s] : "?";
+  return (unsigned)s < 4 ? ecm__state_names[s] : "?";
 }
 
 static ecm_status ecm__align_parse(const char *text, const char *const *names, int *out,
@@ -136,10 +142,11 @@ ecm_status ecm_align_params_json(const ecm_align_params *p, char *buf, size_t ca
                    "{\"reference\": \"%s\", \"ref_frame\": %zu, \"ref_count\": %zu, "
                    "\"running_block\": %zu, \"upsample\": %u, \"regularization\": %.17g, "
                    "\"window\": \"%s\", "
-                   "\"tukey_alpha\": %.17g, \"max_shift_px\": %.17g, \"apply\": \"%s\"}",
+                   "\"tukey_alpha\": %.17g, \"max_shift_px\": %.17g, \"apply\": \"%s\", "
+                   "\"psr_margin\": %.17g}",
                    ecm_align_ref_name(p->reference), p->ref_frame, p->ref_count, p->running_block,
                    p->upsample, p->regularization, ecm_align_window_name(p->window), p->tukey_alpha,
-                   p->max_shift_px, ecm_align_apply_name(p->apply));
+                   p->max_shift_px, ecm_align_apply_name(p->apply), p->psr_margin);
   if (n < 0 || (size_t)n >= cap) {
     if (cap) buf[0] = '\0';
     return ecm__status_set(ECM_EOVERFLOW, "align parameters: JSON needs %d bytes, buffer has %zu",
@@ -155,6 +162,7 @@ void ecm_align_result_free(ecm_align_result *r) {
   free(r->shift_x);
   free(r->shift_y);
   free(r->peak);
+  free(r->psr);
   free(r->state);
   free(r);
 }
@@ -166,8 +174,9 @@ static ecm_status ecm__align_result_alloc(size_t nt, ecm_align_result **out) {
   r->shift_x = calloc(nt, sizeof(double));
   r->shift_y = calloc(nt, sizeof(double));
   r->peak = calloc(nt, sizeof(double));
+  r->psr = calloc(nt, sizeof(double));
   r->state = calloc(nt, 1);
-  if (!r->shift_x || !r->shift_y || !r->peak || !r->state) {
+  if (!r->shift_x || !r->shift_y || !r->peak || !r->psr || !r->state) {
     ecm_align_result_free(r);
     return ecm__status_set(ECM_ENOMEM, "align: cannot allocate per-frame results for %zu frames",
                            nt);
@@ -192,6 +201,8 @@ typedef struct align_job {
                     relative to the reference (the window followed the content) */
   size_t nslot;
   double max_shift; /* params.max_shift_px */
+  int psr_test;      /* params.psr_margin > ECM__ALIGN_PSR_OFF */
+  double psr_margin; /* params.psr_margin */
   ecm_align_result *r;
 } align_job;
 
@@ -246,7 +257,7 @@ static void ecm__align_one(align_job *j, ecm__align_scratch *s, size_t t, float 
   ecm_align_result *r = j->r;
   const ecm__align_ctx *c = &j->c;
   float *spec = keep ? keep : s->spec;
-  r->shift_x[t] = r->shift_y[t] = r->peak[t] = 0.0;
+  r->shift_x[t] = r->shift_y[t] = r->peak[t] = r->psr[t] = 0.0;
   r->state[t] = ECM_ALIGN_BAD_FRAME;
   const long ly = (long)c->lim_y, lx = (long)c->lim_x;
   ecm__align_peak p1, p2;
@@ -256,11 +267,22 @@ static void ecm__align_one(align_job *j, ecm__align_scratch *s, size_t t, float 
     *fail = 1;
     return;
   }
-  if (ecm__align_register(c, s, j->ref, spec, -ly, ly, -lx, lx, &p1) != ECM_OK) {
+  /* the whitened surface of the peak test goes to buf (pass 1's region is transformed) */
+  float *white = j->psr_test ? s->buf : NULL;
+  if (ecm__align_register(c, s, j->ref, spec, -ly, ly, -lx, lx, white, &p1) != ECM_OK) {
     *fail = 1;
     return;
   }
   if (!p1.found) return;
+  /* significance of the peak among the N positions searched (docs/align.md, "Weak peaks") */
+  size_t nsearch = 0;
+  const double psr = white ? ecm__align_psr(c, white, &p1, -ly, ly, -lx, lx, &nsearch) : NAN;
+  r->psr[t] = psr;
+  if (white && psr < sqrt(2.0 * log((double)nsearch)) + j->psr_margin) {
+    r->peak[t] = p1.peak; /* the shift is filled in from the previous registered frame */
+    r->state[t] = ECM_ALIGN_WEAK_PEAK;
+    return;
+  }
   const int at_limit = (c->limited_y && (size_t)labs(p1.iy) == c->lim_y) ||
                        (c->limited_x && (size_t)labs(p1.ix) == c->lim_x);
   ecm__align_parabolic(c, s, &p1);
@@ -274,7 +296,7 @@ static void ecm__align_one(align_job *j, ecm__align_scratch *s, size_t t, float 
   if (!ecm__align_frame_spectrum(j, s, t, ny, nx, fy, fx, spec, fail)) return;
   const long ya = ny - 1 < -ly ? 0 : -1, yb = ny + 1 > ly ? 0 : 1;
   const long xa = nx - 1 < -lx ? 0 : -1, xb = nx + 1 > lx ? 0 : 1;
-  if (ecm__align_register(c, s, j->ref, spec, ya, yb, xa, xb, &p2) != ECM_OK) {
+  if (ecm__align_register(c, s, j->ref, spec, ya, yb, xa, xb, NULL, &p2) != ECM_OK) {
     *fail = 1;
     return;
   }
@@ -419,6 +441,8 @@ ecm_status ecm_align_estimate(const ecm_view *in, const ecm_mask *roi,
   memset(&j, 0, sizeof j);
   j.in = in;
   j.max_shift = p.max_shift_px;
+  j.psr_test = p.psr_margin > ECM__ALIGN_PSR_OFF;
+  j.psr_margin = p.psr_margin;
   ECM__TRY(ecm__align_region(in, roi, &j.reg));
   if (j.reg.ny < ECM__ALIGN_MIN_SIDE || j.reg.nx < ECM__ALIGN_MIN_SIDE)
     return ecm__status_set(ECM_ENODATA,
@@ -459,7 +483,7 @@ ecm_status ecm_align_estimate(const ecm_view *in, const ecm_mask *roi,
     if (running) {
       ECM__TRY(ecm_size_mul(sbytes, 2 + block, &parts[2])); /* double sum + slots */
     }
-    ECM__TRY(ecm_size_mul(in->nt, 3 * sizeof(double) + 1, &parts[3]));
+    ECM__TRY(ecm_size_mul(in->nt, 4 * sizeof(double) + 1, &parts[3]));
     ECM__TRY(ecm_size_mul(j.reg.ny, j.reg.nx, &pix));
     ECM__TRY(ecm_size_mul(pix, 16, &parts[4]));
     parts[5] = cb;
@@ -594,9 +618,24 @@ ecm_status ecm_align_estimate(const ecm_view *in, const ecm_mask *roi,
     if (st != ECM_OK) goto fail;
   }
 
+  /* weak peaks keep the shift of the previous registered frame, in frame order (drift is
+   * continuous); 0 before the first one */
+  {
+    double lx = 0, ly = 0;
+    for (size_t t = 0; t < in->nt; t++) {
+      if (r->state[t] == ECM_ALIGN_OK || r->state[t] == ECM_ALIGN_AT_LIMIT) {
+        lx = r->shift_x[t];
+        ly = r->shift_y[t];
+      } else if (r->state[t] == ECM_ALIGN_WEAK_PEAK) {
+        r->shift_x[t] = lx;
+        r->shift_y[t] = ly;
+      }
+    }
+  }
   for (size_t t = 0; t < in->nt; t++) {
     r->n_bad += r->state[t] == ECM_ALIGN_BAD_FRAME;
     r->n_at_limit += r->state[t] == ECM_ALIGN_AT_LIMIT;
+    r->n_weak += r->state[t] == ECM_ALIGN_WEAK_PEAK;
   }
   if (r->n_bad == in->nt) {
     st = ecm__status_set(ECM_ENODATA,

@@ -17,6 +17,16 @@
 /* Width of the raised-cosine taper inside a ROI's edge, px (at most half the ROI's largest
  * inscribed distance). */
 #define ECM__ALIGN_MASK_TAPER_PX 6.0
+/* Peak significance test (docs/align.md, "Weak peaks"): half-width of the exclusion window
+ * around the peak, px (shrunk on small surfaces so that it covers at most a quarter of the
+ * searched positions), and the fewest sidelobe values for which the test is made. */
+#define ECM__ALIGN_PSR_HALF 5
+#define ECM__ALIGN_PSR_MIN_SIDELOBE 24
+/* Regularisation of the test's surface: frequencies below this fraction of the mean |C|
+ * (pure window leakage in noise-free, band-limited data) are suppressed. */
+#define ECM__ALIGN_PSR_EPS 0.01
+/* psr_margin at or below this turns the test off. */
+#define ECM__ALIGN_PSR_OFF (-10.0)
 /* Upper limits of the parameters. */
 #define ECM__ALIGN_MAX_UPSAMPLE 1000u
 #define ECM__ALIGN_MAX_BLOCK 4096
@@ -116,13 +126,25 @@ typedef struct ecm__align_peak {
 } ecm__align_peak;
 
 /* Register a frame's half spectrum `spec` against the reference half spectrum `ref`:
+ * when `white` (py x px floats) is given, it receives the phase-only surface
+ * ifft(C / |C|) of the peak significance test first (s->cin is its scratch); then the
  * integer peak with dy in [ylo, yhi], dx in [xlo, xhi] (out->dy, dx = the integer peak;
  * the ranges must not exceed half the transform size). Leaves the
  * cross-power spectrum in s for ecm__align_refine. Returns an FFT execution failure (a
  * bug) only. */
 ecm_status ecm__align_register(const ecm__align_ctx *c, ecm__align_scratch *s, const float *ref,
                                const float *spec, long ylo, long yhi, long xlo, long xhi,
-                               ecm__align_peak *out);
+                               float *white, ecm__align_peak *out);
+
+/* Peak-to-sidelobe ratio on `surf` (py x px, e.g. the whitened surface from
+ * ecm__align_register) of the integer peak pk over the search range [ylo, yhi] x [xlo, xhi]:
+ * (v - mean) / sd, v the largest value within +-1 px of the peak, mean and sd over the
+ * searched values outside a window of ECM__ALIGN_PSR_HALF px (cyclic distance) around it.
+ * *nsearch receives the number of searched positions. INFINITY when the sidelobes have no
+ * variance (and lie below v), NaN when fewer than ECM__ALIGN_PSR_MIN_SIDELOBE values remain
+ * (no test). */
+double ecm__align_psr(const ecm__align_ctx *c, const float *surf, const ecm__align_peak *pk,
+                      long ylo, long yhi, long xlo, long xhi, size_t *nsearch);
 
 /* Parabolic interpolation of the integer peak on the correlation surface left in s by the
  * last ecm__align_register (each axis within +-0.5 px): a quick subpixel estimate. */

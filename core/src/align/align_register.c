@@ -476,7 +476,7 @@ static void ecm__align_upsampled(const ecm__align_ctx *c, ecm__align_scratch *s,
 
 ecm_status ecm__align_register(const ecm__align_ctx *c, ecm__align_scratch *s, const float *ref,
                                const float *spec, long ylo, long yhi, long xlo, long xhi,
-                               ecm__align_peak *out) {
+                               float *white, ecm__align_peak *out) {
   memset(out, 0, sizeof *out);
   const size_t n = c->nspec, py = c->py, px = c->px, pxh = c->pxh;
   /* Regularised normalised cross-power spectrum R = C / (|C| + eps <|C|>), C = F conj(X):
@@ -504,6 +504,19 @@ ecm_status ecm__align_register(const ecm__align_ctx *c, ecm__align_scratch *s, c
   }
   msum -= mag[0];
   mag[0] = 0.0f;
+  if (white) {
+    /* the (nearly) phase-only surface C / (|C| + 0.01 <|C|>) of the peak significance test:
+     * every frequency that carries power weighs about the same, so that without common
+     * content the surface is close to white Gaussian noise (docs/align.md, "Weak peaks") */
+    const float fl = n > 1 ? (float)(ECM__ALIGN_PSR_EPS * msum / (double)(n - 1)) : 0.0f;
+    for (size_t k = 0; k < n; k++) {
+      const float m = mag[k], inv = m > 0 ? 1.0f / (m + fl) : 0.0f;
+      s->cin[2 * k] = cr_[2 * k] * inv;
+      s->cin[2 * k + 1] = cr_[2 * k + 1] * inv;
+    }
+    ecm_status ws = ecm__fft_exec_f(c->c2r, s->cin, white);
+    if (ws != ECM_OK) return ws;
+  }
   const float floor_ = n > 1 ? (float)(c->eps * msum / (double)(n - 1)) : 0.0f;
   const int even = px % 2 == 0;
   double norm = 0;
@@ -555,6 +568,51 @@ ecm_status ecm__align_register(const ecm__align_ctx *c, ecm__align_scratch *s, c
   out->dx = (double)bx;
   out->peak = pk < 0 ? 0 : (pk > 1 ? 1 : pk);
   return ECM_OK;
+}
+
+double ecm__align_psr(const ecm__align_ctx *c, const float *surf, const ecm__align_peak *pk,
+                      long ylo, long yhi, long xlo, long xhi, size_t *nsearch) {
+  const long py = (long)c->py, px = (long)c->px;
+  const size_t n = (size_t)(yhi - ylo + 1) * (size_t)(xhi - xlo + 1);
+  *nsearch = n;
+  if (!pk->found) return NAN;
+  long hw = ECM__ALIGN_PSR_HALF;
+  while (hw > 1 && 4 * (size_t)(2 * hw + 1) * (size_t)(2 * hw + 1) > n) hw--;
+  /* the peak value: the largest within +-1 px of the estimate (a subpixel peak spreads over
+   * its neighbours on the whitened surface) */
+  double pv = -INFINITY;
+  for (long a = -1; a <= 1; a++)
+    for (long b = -1; b <= 1; b++) {
+      const long yy = ((pk->iy + a) % py + py) % py, xx = ((pk->ix + b) % px + px) % px;
+      const double v = surf[(size_t)yy * c->px + (size_t)xx];
+      if (v > pv) pv = v;
+    }
+  if (!isfinite(pv)) return NAN;
+  double sum = 0, sum2 = 0;
+  size_t m = 0;
+  for (long yy = ylo; yy <= yhi; yy++) {
+    long dy = ((yy - pk->iy) % py + py) % py;
+    if (dy > py / 2) dy -= py;
+    const int near_y = labs(dy) <= hw;
+    const float *row = surf + (size_t)(yy < 0 ? yy + py : yy) * c->px;
+    for (long xx = xlo; xx <= xhi; xx++) {
+      if (near_y) {
+        long dx = ((xx - pk->ix) % px + px) % px;
+        if (dx > px / 2) dx -= px;
+        if (labs(dx) <= hw) continue;
+      }
+      /* the surface has zero mean (R(0) = 0): no cancellation in the sums */
+      const double v = (double)row[xx < 0 ? xx + px : xx];
+      if (!isfinite(v)) continue;
+      sum += v;
+      sum2 += v * v;
+      m++;
+    }
+  }
+  if (m < ECM__ALIGN_PSR_MIN_SIDELOBE) return NAN;
+  const double mean = sum / (double)m, var = sum2 / (double)m - mean * mean;
+  if (!(var > 0)) return pv > mean ? INFINITY : 0.0;
+  return (pv - mean) / sqrt(var);
 }
 
 static double ecm__align_vertex(double a, double b, double c) {

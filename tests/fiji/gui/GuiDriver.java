@@ -80,13 +80,13 @@ public class GuiDriver {
 
   /**
    * ImageJ 1.53t records run("<command>") for a command that returns without computing
-   * (dialog Cancel, Esc) unless the command calls Recorder.disableCommandRecording(). Until
-   * the plugin does, a recorded cancel is a note; -Dgui.strictRecording=true makes it a failure.
+   * (dialog Cancel, Esc) unless the command calls Recorder.disableCommandRecording(); the
+   * plugin does (Util.dontRecord), and this checks it.
    */
   static void recordingCheck(boolean ok, String what) {
-    if (ok || Boolean.getBoolean("gui.strictRecording")) Gui.check(ok, what);
-    else Gui.note("not enforced, fails: " + what);
+    Gui.check(ok, what);
   }
+
 
   static List<String> recordedLines(String command) {
     List<String> out = new ArrayList<>();

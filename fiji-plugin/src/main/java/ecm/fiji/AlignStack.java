@@ -13,7 +13,10 @@ import ij.process.FloatProcessor;
  * Plugins>ECM>Align Stack: drift correction (ecm_align_estimate + ecm_align_apply) of the
  * current stack, optionally against the features inside its ROI; opens the aligned, cropped
  * 32-bit stack (calibration copied) and puts one row per frame (frame, shift_x_px,
- * shift_y_px, peak, state) in the system Results table ("Drift shifts").
+ * shift_y_px, peak, state) in the system Results table ("Drift shifts"). Frames without a
+ * distinct correlation peak (state weak_peak) keep the previous frame's shift; when a quarter
+ * or more are weak the Log (and the status bar) warns that there is nothing static to
+ * register on.
  */
 public class AlignStack implements PlugIn {
   static final String TITLE = "Align Stack";
@@ -36,6 +39,10 @@ public class AlignStack implements PlugIn {
     public byte[] state;
     public int[] crop; // x0, y0, nx, ny in input pixels
     public boolean usedRoi;
+    /** Frames without a distinct correlation peak (state weak_peak). */
+    public int nWeak;
+    /** The warning logged when many frames were weak, or null. */
+    public String warning;
   }
 
   private Result last;
@@ -133,18 +140,36 @@ public class AlignStack implements PlugIn {
     out.setCalibration(imp.getCalibration().copy());
     out.resetDisplayRange();
     r.aligned = out;
-    int bad = 0, lim = 0;
+    int bad = 0, lim = 0, weak = 0;
     double maxAbs = 0;
     for (int t = 0; t < a.state.length; t++) {
       bad += a.state[t] == 1 ? 1 : 0;
       lim += a.state[t] == 2 ? 1 : 0;
+      weak += a.state[t] == EcmNative.ALIGN_WEAK_PEAK ? 1 : 0;
       maxAbs = Math.max(maxAbs, Math.max(Math.abs(a.shiftX[t]), Math.abs(a.shiftY[t])));
     }
+    r.nWeak = weak;
     IJ.log(TITLE + ": crop offset x0=" + a.crop[0] + " y0=" + a.crop[1] + ", aligned size "
         + cw + " x " + ch + ", largest |shift| " + Util.fmt(maxAbs) + " px, " + bad
-        + " bad frame(s), " + lim + " at the search limit; "
+        + " bad frame(s), " + lim + " at the search limit, " + weak
+        + " weak (no distinct correlation peak: previous shift kept); "
         + String.format(java.util.Locale.ROOT, "%.3f", secs) + " s");
+    r.warning = weakWarning(weak, a.state.length);
+    if (r.warning != null) {
+      IJ.log(TITLE + ": warning: " + r.warning);
+      if (!Util.headless()) IJ.showStatus(TITLE + ": " + r.warning);
+    }
     return r;
+  }
+
+  /**
+   * The warning for many weak frames (a quarter or more, as the CLI's), or null: the series
+   * has no static feature to register on.
+   */
+  static String weakWarning(int weak, int frames) {
+    if (weak == 0 || 4L * weak < frames) return null;
+    return weak + " of " + frames + " frames had no distinct correlation peak: the series has"
+        + " no static contrast to register on; draw a ROI on a static feature or skip alignment";
   }
 
   /** Show the aligned stack and fill the system Results table with the shifts. */

@@ -181,18 +181,42 @@ public final class EcmNative {
     }
   }
 
-  /** Dark-field simulator (ecm_sim_darkfield); arguments are those of ecm_sim_params. */
+  /** Dark-field simulator (ecm_sim_darkfield) without drift or crystals; arguments are those
+   * of ecm_sim_params. */
   public static SimStack simulate(int nt, int ny, int nx, double dtSeconds, double pixelNm,
       double tauMedianSeconds, double tauSigma, double betaMin, double betaMax, double contrast,
       double dose, double mapCorrPx, long seed, int threads, Progress progress) {
+    return simulate(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds, tauSigma, betaMin,
+        betaMax, contrast, dose, mapCorrPx, 0, 0, 0, 0, 3, seed, threads, progress);
+  }
+
+  /**
+   * Dark-field simulator (ecm_sim_darkfield) with drift and static crystals: driftX, driftY
+   * linear drift over the series (px; the content of frame t moves by drift * t / (nt - 1)),
+   * jitter the rms random-walk step per frame (px), crystals the number of static inclusions
+   * of radius crystalRadius px (0.5-1000). Other arguments as ecm_sim_params.
+   */
+  public static SimStack simulate(int nt, int ny, int nx, double dtSeconds, double pixelNm,
+      double tauMedianSeconds, double tauSigma, double betaMin, double betaMax, double contrast,
+      double dose, double mapCorrPx, double driftX, double driftY, double jitter, int crystals,
+      double crystalRadius, long seed, int threads, Progress progress) {
+    if (crystals < 0 || crystals > 1000)
+      throw new EcmException(EcmException.EINVAL, "crystals must be in [0, 1000]");
+    if (!(Math.abs(driftX) <= 1e4) || !(Math.abs(driftY) <= 1e4))
+      throw new EcmException(EcmException.EINVAL, "drift_x and drift_y must be in [-1e4, 1e4] px");
+    if (!(jitter >= 0 && jitter <= 100))
+      throw new EcmException(EcmException.EINVAL, "jitter must be in [0, 100] px per frame");
+    if (!(crystalRadius >= 0.5 && crystalRadius <= 1e3))
+      throw new EcmException(EcmException.EINVAL, "crystal_radius must be in [0.5, 1000] px");
     if (nt < 1 || ny < 1 || nx < 1)
       throw new EcmException(EcmException.EINVAL, "frames, width and height must be >= 1");
     if ((long) ny * nx > Integer.MAX_VALUE - 8)
       throw new EcmException(3, "a frame of " + nx + " x " + ny + " pixels is too large");
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     load();
-    Object[] r = nativeSimulate(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds, tauSigma,
-        betaMin, betaMax, contrast, dose, mapCorrPx, seed, threads, progress);
+    Object[] r = nativeSimulateDrift(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds,
+        tauSigma, betaMin, betaMax, contrast, dose, mapCorrPx, driftX, driftY, jitter, crystals,
+        crystalRadius, seed, threads, progress);
     return new SimStack((float[][]) r[0], (float[]) r[1]);
   }
 
@@ -265,8 +289,10 @@ public final class EcmNative {
     }
   }
 
-  /** Alignment state names, codes 0..2 (ecm_align_state). */
-  public static final String[] ALIGN_STATE_NAMES = {"ok", "bad_frame", "at_limit"};
+  /** Alignment state names, codes 0..3 (ecm_align_state). */
+  public static final String[] ALIGN_STATE_NAMES = {"ok", "bad_frame", "at_limit", "weak_peak"};
+  /** Alignment state code of a frame without a distinct correlation peak (ECM_ALIGN_WEAK_PEAK). */
+  public static final int ALIGN_WEAK_PEAK = 3;
 
   private static void checkSlices(Object[] slices, int width, int height, String what) {
     if (width < 1 || height < 1)
@@ -370,6 +396,11 @@ public final class EcmNative {
   static native Object[] nativeSimulate(int nt, int ny, int nx, double dt, double px, double tau,
       double sigma, double betaMin, double betaMax, double contrast, double dose, double corr,
       long seed, int threads, Progress progress);
+
+  static native Object[] nativeSimulateDrift(int nt, int ny, int nx, double dt, double px,
+      double tau, double sigma, double betaMin, double betaMax, double contrast, double dose,
+      double corr, double driftX, double driftY, double jitter, int crystals,
+      double crystalRadius, long seed, int threads, Progress progress);
 
   static native double[] nativeRelaxMap(Object[] slices, int width, int height, double interval,
       String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,

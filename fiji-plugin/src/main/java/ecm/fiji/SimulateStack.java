@@ -11,6 +11,8 @@ import ij.process.FloatProcessor;
 /**
  * Plugins>ECM>Simulate ECM Stack: the dark-field simulator (ecm_sim_darkfield) with its
  * truth tau map opened alongside; both calibrated (frame interval in s, pixel size in nm).
+ * Optionally a drift (linear plus a random walk) and static crystals, the features that
+ * drift correction locks on to.
  */
 public class SimulateStack implements PlugIn {
   static final String TITLE = "Simulate ECM Stack";
@@ -28,6 +30,10 @@ public class SimulateStack implements PlugIn {
     public double contrast = 0.3; // [contrast]
     public double dose = 0; // [dose] counts per pixel per frame; 0 = noiseless
     public double mapCorrelation = 4; // [map_correlation] px
+    public double driftX = 0, driftY = 0; // [drift_x] [drift_y] px over the series
+    public double jitter = 0; // [jitter] px rms random-walk step per frame
+    public int crystals = 0; // [crystals] static crystalline inclusions (never decorrelate)
+    public double crystalRadius = 3; // [crystal_radius] px
     public int seed = 1; // [seed]
   }
 
@@ -46,7 +52,10 @@ public class SimulateStack implements PlugIn {
   public void run(String arg) {
     try {
       Params p = ask();
-      if (p == null) return;
+      if (p == null) {
+        Util.dontRecord(); // a cancelled dialog is not a macro line
+        return;
+      }
       last = compute(p, new IJProgress(TITLE));
       MapDisplay.style(last.truthTau, "tau (s)");
       Util.show(last.truthTau);
@@ -76,6 +85,11 @@ public class SimulateStack implements PlugIn {
     d.contrast = st.get("contrast", d.contrast);
     d.dose = st.get("dose", d.dose);
     d.mapCorrelation = st.get("map_correlation", d.mapCorrelation);
+    d.driftX = st.get("drift_x", d.driftX);
+    d.driftY = st.get("drift_y", d.driftY);
+    d.jitter = st.get("jitter", d.jitter);
+    d.crystals = (int) st.get("crystals", (double) d.crystals);
+    d.crystalRadius = st.get("crystal_radius", d.crystalRadius);
     d.seed = (int) st.get("seed", (double) d.seed);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
@@ -92,8 +106,24 @@ public class SimulateStack implements PlugIn {
       p.contrast = o.number("contrast", d.contrast);
       p.dose = o.number("dose", d.dose);
       p.mapCorrelation = o.number("map_correlation", d.mapCorrelation);
+      // drift and crystals: macro defaults are the built-in ones (0 = off), so that a macro
+      // line without these keys gives the same stack whatever the remembered settings
+      p.driftX = o.number("drift_x", 0);
+      p.driftY = o.number("drift_y", 0);
+      p.jitter = o.number("jitter", 0);
+      p.crystals = Util.toInt("crystals", o.number("crystals", 0), 0, 1000);
+      p.crystalRadius = o.number("crystal_radius", 3);
       p.seed = Util.toInt("seed", o.number("seed", d.seed), 0, Integer.MAX_VALUE);
       return p;
+    }
+    if (ij.Macro.getOptions() != null) {
+      // a macro line without the drift / crystal keys means "none", whatever was remembered
+      Params b = new Params();
+      d.driftX = b.driftX;
+      d.driftY = b.driftY;
+      d.jitter = b.jitter;
+      d.crystals = b.crystals;
+      d.crystalRadius = b.crystalRadius;
     }
     GenericDialog gd = new GenericDialog(TITLE);
     gd.addNumericField("Frames", d.frames, 0);
@@ -108,6 +138,11 @@ public class SimulateStack implements PlugIn {
     gd.addNumericField("Contrast (speckle A)", d.contrast, 3);
     gd.addNumericField("Dose (counts/px/frame; 0 = noiseless)", d.dose, 1);
     gd.addNumericField("Map_correlation (px)", d.mapCorrelation, 2);
+    gd.addNumericField("Drift_x (px over the series)", d.driftX, 2);
+    gd.addNumericField("Drift_y (px over the series)", d.driftY, 2);
+    gd.addNumericField("Jitter (px rms per frame)", d.jitter, 3);
+    gd.addNumericField("Crystals (static features; 0 = none)", d.crystals, 0);
+    gd.addNumericField("Crystal_radius (px)", d.crystalRadius, 2);
     gd.addNumericField("Seed", d.seed, 0);
     Help.add(gd, "simulate-stack");
     gd.showDialog();
@@ -124,6 +159,11 @@ public class SimulateStack implements PlugIn {
     p.contrast = gd.getNextNumber();
     p.dose = gd.getNextNumber();
     p.mapCorrelation = gd.getNextNumber();
+    p.driftX = gd.getNextNumber();
+    p.driftY = gd.getNextNumber();
+    p.jitter = gd.getNextNumber();
+    p.crystals = Util.toInt("crystals", gd.getNextNumber(), 0, 1000);
+    p.crystalRadius = gd.getNextNumber();
     p.seed = Util.toInt("seed", gd.getNextNumber(), 0, Integer.MAX_VALUE);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
@@ -139,6 +179,11 @@ public class SimulateStack implements PlugIn {
     st.set("contrast", p.contrast);
     st.set("dose", p.dose);
     st.set("map_correlation", p.mapCorrelation);
+    st.set("drift_x", p.driftX);
+    st.set("drift_y", p.driftY);
+    st.set("jitter", p.jitter);
+    st.set("crystals", p.crystals);
+    st.set("crystal_radius", p.crystalRadius);
     st.set("seed", p.seed);
     return p;
   }
@@ -149,11 +194,15 @@ public class SimulateStack implements PlugIn {
         + " interval=" + Util.fmt(p.interval) + " s pixel_size=" + Util.fmt(p.pixelSize)
         + " nm tau_median=" + Util.fmt(p.tauMedian) + " s sigma=" + Util.fmt(p.sigma)
         + " beta=[" + Util.fmt(p.betaMin) + ", " + Util.fmt(p.betaMax) + "] contrast="
-        + Util.fmt(p.contrast) + " dose=" + Util.fmt(p.dose) + " seed=" + p.seed);
+        + Util.fmt(p.contrast) + " dose=" + Util.fmt(p.dose) + " drift_x=" + Util.fmt(p.driftX)
+        + " px drift_y=" + Util.fmt(p.driftY) + " px jitter=" + Util.fmt(p.jitter)
+        + " px crystals=" + p.crystals + " crystal_radius=" + Util.fmt(p.crystalRadius)
+        + " px seed=" + p.seed);
     long t0 = System.nanoTime();
     EcmNative.SimStack s = EcmNative.simulate(p.frames, p.height, p.width, p.interval,
         p.pixelSize, p.tauMedian, p.sigma, p.betaMin, p.betaMax, p.contrast, p.dose,
-        p.mapCorrelation, p.seed, 0, progress);
+        p.mapCorrelation, p.driftX, p.driftY, p.jitter, p.crystals, p.crystalRadius, p.seed, 0,
+        progress);
     ImageStack st = new ImageStack(p.width, p.height);
     for (int t = 0; t < s.frames.length; t++) st.addSlice("t=" + (t + 1), s.frames[t]);
     Result r = new Result();

@@ -168,18 +168,8 @@ done:
   return result;
 }
 
-/* Without drift or crystals (the original entry point). */
+/* The dark-field simulator, with optional drift and static crystals. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulate(
-    JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
-    jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
-    jlong seed, jint threads, jobject cb) {
-  (void)cls;
-  return simulate_impl(env, nt, ny, nx, dt, px, tau, sigma, beta_min, beta_max, contrast, dose,
-                       corr, 0.0, 0.0, 0.0, 0, 3.0, seed, threads, cb);
-}
-
-/* With drift and static crystals. */
-JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeSimulateDrift(
     JNIEnv *env, jclass cls, jint nt, jint ny, jint nx, jdouble dt, jdouble px, jdouble tau,
     jdouble sigma, jdouble beta_min, jdouble beta_max, jdouble contrast, jdouble dose, jdouble corr,
     jdouble drift_x, jdouble drift_y, jdouble jitter, jint crystals, jdouble crystal_radius,

@@ -366,6 +366,18 @@ public class Mode_jnifuzz {
             a[3], a[4], a[5], a[6], a[7], a[8], 1, 1, null));
       }
     }
+    // drift_x, drift_y, jitter, crystal_radius
+    for (int k = 0; k < 4; k++) {
+      for (final double v : BAD_DOUBLES) {
+        final double[] a = {0, 0, 0, 3};
+        a[k] = v;
+        call(e, "drift" + k + "=" + v, () -> NativeFuzzAccess.simulate(20, 8, 8, 0.5, 1, 2, 0, 1,
+            1, 0.3, 0, 0, a[0], a[1], a[2], 1, a[3], 1, 1, null));
+      }
+    }
+    for (final int c : new int[] {-1, Integer.MIN_VALUE, 1000000, Integer.MAX_VALUE})
+      call(e, "crystals=" + c, () -> NativeFuzzAccess.simulate(20, 8, 8, 0.5, 1, 2, 0, 1, 1, 0.3,
+          0, 0, 0, 0, 0, c, 3, 1, 1, null));
     for (final long s : new long[] {Long.MIN_VALUE, -1, 0, Long.MAX_VALUE})
       call(e, "seed=" + s, () -> NativeFuzzAccess.simulate(20, 3, 4, 0.5, 1, 2, 0, 1, 1, 0.3, 0,
           0, s, 1, null));

@@ -23,9 +23,17 @@ public final class NativeFuzzAccess {
   public static Object[] simulate(int nt, int ny, int nx, double dt, double px, double tau,
       double sigma, double betaMin, double betaMax, double contrast, double dose, double corr,
       long seed, int threads, Progress progress) {
+    return simulate(nt, ny, nx, dt, px, tau, sigma, betaMin, betaMax, contrast, dose, corr, 0, 0,
+        0, 0, 3, seed, threads, progress);
+  }
+
+  public static Object[] simulate(int nt, int ny, int nx, double dt, double px, double tau,
+      double sigma, double betaMin, double betaMax, double contrast, double dose, double corr,
+      double driftX, double driftY, double jitter, int crystals, double crystalRadius, long seed,
+      int threads, Progress progress) {
     EcmNative.load();
     return EcmNative.nativeSimulate(nt, ny, nx, dt, px, tau, sigma, betaMin, betaMax, contrast,
-        dose, corr, seed, threads, progress);
+        dose, corr, driftX, driftY, jitter, crystals, crystalRadius, seed, threads, progress);
   }
 
   public static double[] relaxMap(Object[] slices, int width, int height, double interval,

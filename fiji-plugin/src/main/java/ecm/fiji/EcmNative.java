@@ -214,7 +214,7 @@ public final class EcmNative {
       throw new EcmException(3, "a frame of " + nx + " x " + ny + " pixels is too large");
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     load();
-    Object[] r = nativeSimulateDrift(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds,
+    Object[] r = nativeSimulate(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds,
         tauSigma, betaMin, betaMax, contrast, dose, mapCorrPx, driftX, driftY, jitter, crystals,
         crystalRadius, seed, threads, progress);
     return new SimStack((float[][]) r[0], (float[]) r[1]);
@@ -393,11 +393,7 @@ public final class EcmNative {
 
   static native String nativeSelfTest();
 
-  static native Object[] nativeSimulate(int nt, int ny, int nx, double dt, double px, double tau,
-      double sigma, double betaMin, double betaMax, double contrast, double dose, double corr,
-      long seed, int threads, Progress progress);
-
-  static native Object[] nativeSimulateDrift(int nt, int ny, int nx, double dt, double px,
+  static native Object[] nativeSimulate(int nt, int ny, int nx, double dt, double px,
       double tau, double sigma, double betaMin, double betaMax, double contrast, double dose,
       double corr, double driftX, double driftY, double jitter, int crystals,
       double crystalRadius, long seed, int threads, Progress progress);

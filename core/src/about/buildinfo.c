@@ -1,5 +1,6 @@
-/* ecm_build_info: the numerical libraries this libecm was built and linked with, for
- * `ecm --version` and the Fiji About / Self-test report. */
+/* ecm_build_info (declared in ecm/status.h): the numerical libraries this libecm was built
+ * and linked with, for `ecm --version` and the Fiji About / Self-test report. A module of its
+ * own because it reaches into FFTW and the BLAS, which the status module must not need. */
 #include <fftw3.h>
 #include <gsl/gsl_version.h>
 #include <stdio.h>

@@ -296,8 +296,9 @@ public class Screenshots {
 
   static void map_correlation() throws Exception {
     run(image(BASE + "_tau"), "Map Correlation", "map1=[" + BASE + "_tau] map2=[" + STACK
-        + " truth tau] log block=16 permutations=999 seed=1 max_lag=0");
-    save("map-correlation", grab(window("Map correlation: " + BASE + "_tau vs " + BASE)));
+        + " truth tau] log block=4 permutations=999 seed=1 max_lag=0");
+    save("map-correlation", grab(window("Map correlation: " + BASE + "_tau vs " + STACK
+        + " truth tau")));
   }
 
   /** The dialog on a drifting stack, then the shifts table next to the aligned stack. */

@@ -566,9 +566,9 @@ public class FourPointCorrelation implements PlugIn {
       }
       plot.setColor(Color.red);
       plot.addPoints(fx, fy, Plot.LINE);
-      legend += "\nfit: xi_contour = " + Util.fmt(s[NativeG4.G_CON_XI] * r.pixelSize) + " \u00b1 "
-          + Util.fmt(s[NativeG4.G_CON_XI_ERR] * r.pixelSize) + " " + r.lengthUnit + ", nu = "
-          + Util.fmt(nu * tf) + " " + tu;
+      legend += "\nfit: xi_contour = "
+          + Util.pm(s[NativeG4.G_CON_XI] * r.pixelSize, s[NativeG4.G_CON_XI_ERR] * r.pixelSize)
+          + " " + r.lengthUnit + ", nu = " + String.format(Locale.ROOT, "%.3g", nu * tf) + " " + tu;
     }
     plot.setColor(Color.black);
     plot.addLegend(legend);

@@ -203,7 +203,17 @@ public class MapCorrelation implements PlugIn {
     if (p.permutations > 0 && Double.isNaN(s[NativeStats.SR_P_PERM]))
       IJ.log(TITLE + ": no block permutation test: " + (long) s[NativeStats.SR_BLOCKS]
           + " complete " + p.block + " x " + p.block + " blocks (need 2)");
+    long k = (long) s[NativeStats.SR_BLOCKS];
+    if (p.permutations > 0 && k >= 2 && k < 7) // k! < 1000: p_perm cannot get small
+      IJ.log(TITLE + ": p_perm rests on only " + k + " complete " + p.block + " x " + p.block
+          + " blocks (k! = " + factorial(k) + " orderings): choose a smaller block");
     return r;
+  }
+
+  static long factorial(long k) {
+    long f = 1;
+    for (long i = 2; i <= k; i++) f *= i;
+    return f;
   }
 
   static boolean isFinite(float v) {
@@ -238,9 +248,11 @@ public class MapCorrelation implements PlugIn {
     }
     plot.add("dot", java.util.Arrays.copyOf(x, n), java.util.Arrays.copyOf(y, n));
     plot.setLimitsToFit(false);
-    plot.addLegend(String.format(Locale.ROOT, "rho = %.3f, p_eff = %.3g, p_perm = %.3g (n = %d)",
+    plot.addLegend(String.format(Locale.ROOT,
+        "rho = %.3f, p_eff = %.3g, p_perm = %.3g (%d blocks), n = %d",
         r.stats[NativeStats.SR_RHO], r.stats[NativeStats.SR_P_EFF],
-        r.stats[NativeStats.SR_P_PERM], (long) r.stats[NativeStats.SR_N]));
+        r.stats[NativeStats.SR_P_PERM], (long) r.stats[NativeStats.SR_BLOCKS],
+        (long) r.stats[NativeStats.SR_N]));
     if (log && n < (long) r.stats[NativeStats.SR_N])
       IJ.log(TITLE + ": " + ((long) r.stats[NativeStats.SR_N] - n)
           + " pixel(s) with a non-positive value are not drawn on the log axes (they count in"

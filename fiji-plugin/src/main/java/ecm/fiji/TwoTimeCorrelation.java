@@ -271,7 +271,7 @@ public class TwoTimeCorrelation implements PlugIn {
     plot.setColor(Color.black);
     if (x.length > 0) plot.addPoints(x, y, e, Plot.CIRCLE);
     else plot.addLabel(0.1, 0.5, "no age window with a measurable band width");
-    StringBuilder legend = new StringBuilder("tau_band +- err (windows of "
+    StringBuilder legend = new StringBuilder("tau_band \u00b1 err (windows of "
         + (long) s[EcmNative.T_BAND_WINDOW] + " bins; reference "
         + refName((int) s[EcmNative.T_REF_USED]) + ")");
     double slope = s[EcmNative.T_SLOPE], c = s[EcmNative.T_INTERCEPT];

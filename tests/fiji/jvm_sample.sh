@@ -33,6 +33,9 @@ for step in about open align maps inspector histogram split mapcorr g4 ttcf tser
   want "^ECM-ALL $step ok"
 done
 want "^ECM-ALL open ok title=darkfield_small.tif frames=1000 interval=0.5$"
+# The sample drifts by +2 px in x and -1 px in y: the aligned stack is 46 x 47, its crop
+# offset readable by macros from the image's Info.
+want "^ECM-ALL align ok title=darkfield_small_aligned rows=1000 size=46x47 .* crop=0,1$"
 # The sample's truth: tau median 10 s (a smoothed map reads a little lower), E = 0.5 eV.
 want "^ECM-ALL maps ok map=darkfield_small_aligned_tau tau_med_s=(8|9|10|11)\."
 want "^ECM-ALL mapcorr ok rho=0\.[3-9]"

@@ -19,7 +19,8 @@ print("ECM-ALL open ok title=" + src + " frames=" + nSlices + " interval=" + Sta
 run("Align Stack", "reference=running upsample=20 apply=whole slices_as_time threads=0");
 aligned = getTitle();
 print("ECM-ALL align ok title=" + aligned + " rows=" + nResults + " size=" + getWidth() + "x" + getHeight()
-  + " last_shift_x_px=" + d2s(getResult("shift_x_px", nResults - 1), 3));
+  + " last_shift_x_px=" + d2s(getResult("shift_x_px", nResults - 1), 3)
+  + " crop=" + getInfo("ecm_crop_x0") + "," + getInfo("ecm_crop_y0"));
 run("Clear Results");
 
 selectImage(aligned);

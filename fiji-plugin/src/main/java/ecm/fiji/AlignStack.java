@@ -139,6 +139,13 @@ public class AlignStack implements PlugIn {
     out.setDimensions(1, 1, a.frames.length);
     out.setCalibration(imp.getCalibration().copy());
     out.resetDisplayRange();
+    // Where the aligned frame sits in the input (Image>Show Info; a macro reads it with
+    // getInfo("ecm_crop_x0")): cut maps of the input, or a truth map, the same way.
+    String info = imp.getInfoProperty();
+    out.setProperty("Info", (info != null && !info.isEmpty() ? info + "\n" : "")
+        + "ECM Align Stack of " + imp.getTitle() + "\necm_crop_x0 = " + a.crop[0]
+        + "\necm_crop_y0 = " + a.crop[1] + "\necm_crop_width = " + cw + "\necm_crop_height = "
+        + ch + "\n");
     r.aligned = out;
     int bad = 0, lim = 0, weak = 0;
     double maxAbs = 0;

@@ -84,7 +84,7 @@ JNIEXPORT jstring JNICALL Java_ecm_fiji_EcmNative_nativeSelfTest(JNIEnv *env, jc
 
 /* ---- simulate dark-field ---- */
 
-/* Returns Object[]{ float[nt][ny*nx] frames, float[ny*nx] truth tau (s) }. drift_x, drift_y:
+/* Returns Object[]{ float[nt][ny*nx] frames, float[ny*nx] truth tau (s), truth beta, truth A }. drift_x, drift_y:
  * linear drift over the series, px; jitter: rms random-walk step per frame, px; crystals:
  * static inclusions of radius crystal_radius px (ecm_sim_params). */
 static jobjectArray simulate_impl(JNIEnv *env, jint nt, jint ny, jint nx, jdouble dt, jdouble px,
@@ -155,13 +155,18 @@ static jobjectArray simulate_impl(JNIEnv *env, jint nt, jint ny, jint nx, jdoubl
     (*env)->DeleteLocalRef(env, a);
     if ((*env)->ExceptionCheck(env)) goto done;
   }
-  truth = (*env)->NewFloatArray(env, plane);
-  if (!truth) goto done;
-  (*env)->SetFloatArrayRegion(env, truth, 0, plane, sim->tau_s->data);
-  result = (*env)->NewObjectArray(env, 2, obj_cls, NULL);
+  result = (*env)->NewObjectArray(env, 4, obj_cls, NULL);
   if (!result) goto done;
   (*env)->SetObjectArrayElement(env, result, 0, frames);
-  (*env)->SetObjectArrayElement(env, result, 1, truth);
+  const ecm_stack *maps[3] = {sim->tau_s, sim->beta, sim->contrast};
+  for (int k = 0; k < 3; k++) { /* truth tau (s), beta, A */
+    truth = (*env)->NewFloatArray(env, plane);
+    if (!truth) goto done;
+    (*env)->SetFloatArrayRegion(env, truth, 0, plane, maps[k]->data);
+    (*env)->SetObjectArrayElement(env, result, 1 + k, truth);
+    (*env)->DeleteLocalRef(env, truth);
+    if ((*env)->ExceptionCheck(env)) goto done;
+  }
 done:
   ecm_sim_result_free(sim);
   if ((*env)->ExceptionCheck(env)) return NULL;

@@ -29,7 +29,7 @@ fi
 echo "$out"
 fails=0
 want() { if echo "$out" | grep -qE -- "$1"; then echo "ok: $1"; else echo "FAIL: missing '$1'"; fails=$((fails+1)); fi; }
-want "^ECM sim images=2 title=ECM simulation frames=200$"
+want "^ECM sim images=4 title=ECM simulation frames=200$"
 want "^ECM sim interval=0.5 unit=sec$"
 want "^ECM nResults=1$"
 want "^ECM tau_med_s=3\.82117[0-9]$"

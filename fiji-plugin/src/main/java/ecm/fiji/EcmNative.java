@@ -170,16 +170,22 @@ public final class EcmNative {
     return nativeSelfTest();
   }
 
-  /** Result of {@link #simulate}: frames[t] holds ny*nx intensities; truthTau the tau map, s. */
+  /**
+   * Result of {@link #simulate}: frames[t] holds ny*nx intensities; the truth maps: tau (s),
+   * beta and the speckle contrast A (NaN where undefined: vacuum; crystals have tau = +inf).
+   */
   public static final class SimStack {
     public final float[][] frames;
-    public final float[] truthTau;
+    public final float[] truthTau, truthBeta, truthA;
 
-    SimStack(float[][] frames, float[] truthTau) {
-      this.frames = frames;
-      this.truthTau = truthTau;
+    SimStack(Object[] r) {
+      this.frames = (float[][]) r[0];
+      this.truthTau = (float[]) r[1];
+      this.truthBeta = (float[]) r[2];
+      this.truthA = (float[]) r[3];
     }
   }
+
 
   /** Dark-field simulator (ecm_sim_darkfield) without drift or crystals; arguments are those
    * of ecm_sim_params. */
@@ -217,7 +223,7 @@ public final class EcmNative {
     Object[] r = nativeSimulate(nt, ny, nx, dtSeconds, pixelNm, tauMedianSeconds,
         tauSigma, betaMin, betaMax, contrast, dose, mapCorrPx, driftX, driftY, jitter, crystals,
         crystalRadius, seed, threads, progress);
-    return new SimStack((float[][]) r[0], (float[]) r[1]);
+    return new SimStack(r);
   }
 
   /** Indices into the summary returned by {@link #relaxMap} (mirrors jni/ecm_jni.c). */

@@ -39,7 +39,7 @@ public class SimulateStack implements PlugIn {
 
   /** Outputs: the stack and the truth tau map. */
   public static final class Result {
-    public ImagePlus stack, truthTau;
+    public ImagePlus stack, truthTau, truthBeta, truthA;
   }
 
   private Result last;
@@ -58,6 +58,10 @@ public class SimulateStack implements PlugIn {
       }
       last = compute(p, new IJProgress(TITLE));
       MapDisplay.style(last.truthTau, "tau (s)");
+      MapDisplay.style(last.truthBeta, "beta");
+      MapDisplay.style(last.truthA, "A");
+      Util.show(last.truthA);
+      Util.show(last.truthBeta);
       Util.show(last.truthTau);
       Util.show(last.stack);
     } catch (EcmException e) {
@@ -215,14 +219,23 @@ public class SimulateStack implements PlugIn {
     cal.setTimeUnit("sec");
     r.stack.setCalibration(cal);
     r.stack.getProcessor().resetMinAndMax();
-    r.truthTau = new ImagePlus("ECM simulation truth tau",
-        new FloatProcessor(p.width, p.height, s.truthTau, null));
-    Calibration tc = cal.copy();
-    tc.setValueUnit("s");
-    r.truthTau.setCalibration(tc);
-    r.truthTau.getProcessor().resetMinAndMax();
+    r.truthTau = truthMap("ECM simulation truth tau", s.truthTau, p, cal, "s");
+    r.truthBeta = truthMap("ECM simulation truth beta", s.truthBeta, p, cal, "");
+    r.truthA = truthMap("ECM simulation truth A", s.truthA, p, cal, "");
     IJ.log(TITLE + ": done in "
         + String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - t0) * 1e-9) + " s");
     return r;
+  }
+
+  /** A truth map: one 32-bit image with the stack's spatial calibration and a value unit. */
+  private static ImagePlus truthMap(String title, float[] v, Params p, Calibration cal,
+      String valueUnit) {
+    ImagePlus m = new ImagePlus(title, new FloatProcessor(p.width, p.height, v, null));
+    Calibration c = cal.copy();
+    c.frameInterval = 0;
+    c.setValueUnit(valueUnit);
+    m.setCalibration(c);
+    m.getProcessor().resetMinAndMax();
+    return m;
   }
 }

@@ -37,12 +37,7 @@ public class G2Inspector implements PlugIn {
   public static final String PLOT_TITLE = "g2 Inspector";
 
   /** Parameters (the dialog's fields; macro keys in brackets). */
-  public static final class Params {
-    public double frameInterval = 0; // [frame_interval] s; 0 = from Image>Properties
-    public boolean slicesAsTime = true; // [slices_as_time]
-    public double pointsPerDecade = 10; // [points_per_decade]
-    public int maxLag = 0; // [max_lag] frames; 0 = half the series
-    public boolean biasCorrection = true; // [bias_correction]
+  public static final class Params extends G2Params {
     public int x = -1, y = -1; // [x] [y] pixel, 0-based; -1 = the ROI, else the centre
   }
 
@@ -99,20 +94,12 @@ public class G2Inspector implements PlugIn {
   Params ask(ImagePlus imp) {
     Settings st = new Settings("inspector");
     Params p = new Params();
-    p.frameInterval = st.get("frame_interval", 0.0);
-    p.slicesAsTime = st.get("slices_as_time", true);
-    p.pointsPerDecade = st.get("points_per_decade", 10.0);
-    p.maxLag = (int) st.get("max_lag", 0.0);
-    p.biasCorrection = st.get("bias_correction", true);
+    p.seed(st);
     boolean areaRoi = imp.getRoi() != null && imp.getRoi().isArea();
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (o.present()) {
-        p.frameInterval = o.number("frame_interval", 0);
-        p.slicesAsTime = o.flag("slices_as_time", false);
-        p.pointsPerDecade = o.number("points_per_decade", 10);
-        p.maxLag = Util.toInt("max_lag", o.number("max_lag", 0), 0, Integer.MAX_VALUE);
-        p.biasCorrection = o.flag("bias_correction", false);
+        p.parse(o);
         p.x = Util.toInt("x", o.number("x", -1), -1, Integer.MAX_VALUE);
         p.y = Util.toInt("y", o.number("y", -1), -1, Integer.MAX_VALUE);
       }
@@ -126,30 +113,18 @@ public class G2Inspector implements PlugIn {
         + "\nClick a pixel of the stack (or of its maps) to see its g2;"
         + "\ndraw an area ROI for the ensemble g2 of its pixels."
         + (areaRoi ? "\nWith x = y = -1 the ROI is shown first." : ""));
-    gd.addNumericField("Frame_interval (s; 0 = from image)", p.frameInterval, 6);
-    gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
-    gd.addNumericField("Points_per_decade", p.pointsPerDecade, 1);
-    gd.addNumericField("Max_lag (frames; 0 = half the series)", p.maxLag, 0);
-    gd.addCheckbox("Bias_correction (finite-length bias of g2)", p.biasCorrection);
+    p.addFields(gd, "half the series");
     gd.addNumericField("X (pixel; -1 = ROI or image centre)", p.x, 0);
     gd.addNumericField("Y (pixel; -1 = ROI or image centre)", p.y, 0);
     Help.add(gd, "g2-inspector");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
-    p.frameInterval = gd.getNextNumber();
-    p.slicesAsTime = gd.getNextBoolean();
-    p.pointsPerDecade = gd.getNextNumber();
-    p.maxLag = Util.toInt("max_lag", gd.getNextNumber(), 0, Integer.MAX_VALUE);
-    p.biasCorrection = gd.getNextBoolean();
+    p.readFields(gd);
     p.x = Util.toInt("x", gd.getNextNumber(), -1, Integer.MAX_VALUE);
     p.y = Util.toInt("y", gd.getNextNumber(), -1, Integer.MAX_VALUE);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    st.set("frame_interval", p.frameInterval);
-    st.set("slices_as_time", p.slicesAsTime);
-    st.set("points_per_decade", p.pointsPerDecade);
-    st.set("max_lag", p.maxLag);
-    st.set("bias_correction", p.biasCorrection);
+    p.remember(st);
     return p;
   }
 

@@ -18,12 +18,7 @@ public class RelaxationMaps implements PlugIn {
   static final String TITLE = "Relaxation Maps";
 
   /** Parameters (the dialog's fields; macro keys in brackets). */
-  public static final class Params {
-    public double frameInterval = 0; // [frame_interval] s; 0 = from Image>Properties
-    public boolean slicesAsTime = true; // [slices_as_time]
-    public double pointsPerDecade = 10; // [points_per_decade]
-    public int maxLag = 0; // [max_lag] frames; 0 = half the series
-    public boolean biasCorrection = true; // [bias_correction]
+  public static final class Params extends G2Params {
     public int threads = 0; // [threads] 0 = all cores
   }
 
@@ -56,20 +51,12 @@ public class RelaxationMaps implements PlugIn {
   Params ask(ImagePlus imp) {
     Settings st = new Settings("maps");
     Params p = new Params();
-    p.frameInterval = st.get("frame_interval", 0.0);
-    p.slicesAsTime = st.get("slices_as_time", true);
-    p.pointsPerDecade = st.get("points_per_decade", 10.0);
-    p.maxLag = (int) st.get("max_lag", 0.0);
-    p.biasCorrection = st.get("bias_correction", true);
+    p.seed(st);
     p.threads = (int) st.get("threads", 0.0);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
       if (o.present()) {
-        p.frameInterval = o.number("frame_interval", 0);
-        p.slicesAsTime = o.flag("slices_as_time", false);
-        p.pointsPerDecade = o.number("points_per_decade", 10);
-        p.maxLag = Util.toInt("max_lag", o.number("max_lag", 0), 0, Integer.MAX_VALUE);
-        p.biasCorrection = o.flag("bias_correction", false);
+        p.parse(o);
         p.threads = Util.toInt("threads", o.number("threads", 0), 0, 4096);
       }
       return p;
@@ -81,28 +68,16 @@ public class RelaxationMaps implements PlugIn {
         + cal.frameInterval + " " + cal.getTimeUnit()
         + (imp.getRoi() != null && imp.getRoi().isArea() ? "\nOnly pixels inside the ROI are fitted."
                                                           : ""));
-    gd.addNumericField("Frame_interval (s; 0 = from image)", p.frameInterval, 6);
-    gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
-    gd.addNumericField("Points_per_decade", p.pointsPerDecade, 1);
-    gd.addNumericField("Max_lag (frames; 0 = half the series)", p.maxLag, 0);
-    gd.addCheckbox("Bias_correction (finite-length bias of g2)", p.biasCorrection);
+    p.addFields(gd, "half the series");
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
     Help.add(gd, "relaxation-maps");
     gd.showDialog();
     if (gd.wasCanceled()) return null;
-    p.frameInterval = gd.getNextNumber();
-    p.slicesAsTime = gd.getNextBoolean();
-    p.pointsPerDecade = gd.getNextNumber();
-    p.maxLag = Util.toInt("max_lag", gd.getNextNumber(), 0, Integer.MAX_VALUE);
-    p.biasCorrection = gd.getNextBoolean();
+    p.readFields(gd);
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
-    st.set("frame_interval", p.frameInterval);
-    st.set("slices_as_time", p.slicesAsTime);
-    st.set("points_per_decade", p.pointsPerDecade);
-    st.set("max_lag", p.maxLag);
-    st.set("bias_correction", p.biasCorrection);
+    p.remember(st);
     st.set("threads", p.threads);
     return p;
   }

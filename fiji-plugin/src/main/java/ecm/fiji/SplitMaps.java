@@ -25,15 +25,10 @@ public class SplitMaps implements PlugIn {
   public static final String SPLIT_TABLE = "ECM split", WINDOWS_TABLE = "ECM windows";
 
   /** Parameters (the dialog's fields; macro keys in brackets). */
-  public static final class Params {
+  public static final class Params extends G2Params {
     public String mode = "halves"; // [mode] halves | sliding
     public int window = 100; // [window] frames (sliding)
     public int step = 50; // [step] frames (sliding)
-    public double frameInterval = 0; // [frame_interval] s; 0 = from Image>Properties
-    public boolean slicesAsTime = true; // [slices_as_time]
-    public double pointsPerDecade = 10; // [points_per_decade]
-    public int maxLag = 0; // [max_lag] frames; 0 = half the series (of each part)
-    public boolean biasCorrection = true; // [bias_correction]
     public int threads = 0; // [threads] 0 = all cores
   }
 
@@ -79,11 +74,7 @@ public class SplitMaps implements PlugIn {
     p.mode = mode(st.get("mode", "halves"));
     p.window = (int) st.get("window", 100.0);
     p.step = (int) st.get("step", 50.0);
-    p.frameInterval = st.get("frame_interval", 0.0);
-    p.slicesAsTime = st.get("slices_as_time", true);
-    p.pointsPerDecade = st.get("points_per_decade", 10.0);
-    p.maxLag = (int) st.get("max_lag", 0.0);
-    p.biasCorrection = st.get("bias_correction", true);
+    p.seed(st);
     p.threads = (int) st.get("threads", 0.0);
     if (Util.headless()) {
       Util.Options o = Util.Options.current();
@@ -91,11 +82,7 @@ public class SplitMaps implements PlugIn {
         p.mode = mode(o.text("mode", "halves"));
         p.window = Util.toInt("window", o.number("window", 100), 0, Integer.MAX_VALUE);
         p.step = Util.toInt("step", o.number("step", 50), 0, Integer.MAX_VALUE);
-        p.frameInterval = o.number("frame_interval", 0);
-        p.slicesAsTime = o.flag("slices_as_time", false);
-        p.pointsPerDecade = o.number("points_per_decade", 10);
-        p.maxLag = Util.toInt("max_lag", o.number("max_lag", 0), 0, Integer.MAX_VALUE);
-        p.biasCorrection = o.flag("bias_correction", false);
+        p.parse(o);
         p.threads = Util.toInt("threads", o.number("threads", 0), 0, 4096);
       }
       return p;
@@ -110,11 +97,7 @@ public class SplitMaps implements PlugIn {
     gd.addChoice("Mode", MODES, p.mode);
     gd.addNumericField("Window (frames; sliding)", p.window, 0);
     gd.addNumericField("Step (frames; sliding)", p.step, 0);
-    gd.addNumericField("Frame_interval (s; 0 = from image)", p.frameInterval, 6);
-    gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
-    gd.addNumericField("Points_per_decade", p.pointsPerDecade, 1);
-    gd.addNumericField("Max_lag (frames; 0 = half of each part)", p.maxLag, 0);
-    gd.addCheckbox("Bias_correction (finite-length bias of g2)", p.biasCorrection);
+    p.addFields(gd, "half of each part");
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
     Help.add(gd, "split-maps");
     gd.showDialog();
@@ -122,22 +105,14 @@ public class SplitMaps implements PlugIn {
     p.mode = mode(gd.getNextChoice());
     p.window = Util.toInt("window", gd.getNextNumber(), 0, Integer.MAX_VALUE);
     p.step = Util.toInt("step", gd.getNextNumber(), 0, Integer.MAX_VALUE);
-    p.frameInterval = gd.getNextNumber();
-    p.slicesAsTime = gd.getNextBoolean();
-    p.pointsPerDecade = gd.getNextNumber();
-    p.maxLag = Util.toInt("max_lag", gd.getNextNumber(), 0, Integer.MAX_VALUE);
-    p.biasCorrection = gd.getNextBoolean();
+    p.readFields(gd);
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
     st.set("mode", p.mode);
     st.set("window", p.window);
     st.set("step", p.step);
-    st.set("frame_interval", p.frameInterval);
-    st.set("slices_as_time", p.slicesAsTime);
-    st.set("points_per_decade", p.pointsPerDecade);
-    st.set("max_lag", p.maxLag);
-    st.set("bias_correction", p.biasCorrection);
+    p.remember(st);
     st.set("threads", p.threads);
     return p;
   }

@@ -1,0 +1,61 @@
+package ecm.fiji;
+
+import ij.gui.GenericDialog;
+
+/**
+ * The settings every g2-based command shares (Relaxation Maps, Split / Sliding-Window Maps,
+ * g2 Inspector): the time axis and the lag binning, with one set of macro keys, dialog
+ * labels, defaults and remembered values. The commands' Params extend it.
+ */
+public abstract class G2Params {
+  public double frameInterval = 0; // [frame_interval] s; 0 = from Image>Properties
+  public boolean slicesAsTime = true; // [slices_as_time]
+  public double pointsPerDecade = 10; // [points_per_decade]
+  public int maxLag = 0; // [max_lag] frames; 0 = half the series
+  public boolean biasCorrection = true; // [bias_correction]
+
+  /** Start values: the remembered ones (interactive), else the built-in defaults. */
+  void seed(Settings st) {
+    frameInterval = st.get("frame_interval", 0.0);
+    slicesAsTime = st.get("slices_as_time", true);
+    pointsPerDecade = st.get("points_per_decade", 10.0);
+    maxLag = (int) st.get("max_lag", 0.0);
+    biasCorrection = st.get("bias_correction", true);
+  }
+
+  /** The macro options (headless): a missing number is its default, a missing flag off. */
+  void parse(Util.Options o) {
+    frameInterval = o.number("frame_interval", 0);
+    slicesAsTime = o.flag("slices_as_time", false);
+    pointsPerDecade = o.number("points_per_decade", 10);
+    maxLag = Util.toInt("max_lag", o.number("max_lag", 0), 0, Integer.MAX_VALUE);
+    biasCorrection = o.flag("bias_correction", false);
+  }
+
+  /** The five dialog fields, in this order; maxLagNote explains what 0 means. */
+  void addFields(GenericDialog gd, String maxLagNote) {
+    gd.addNumericField("Frame_interval (s; 0 = from image)", frameInterval, 6);
+    gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", slicesAsTime);
+    gd.addNumericField("Points_per_decade", pointsPerDecade, 1);
+    gd.addNumericField("Max_lag (frames; 0 = " + maxLagNote + ")", maxLag, 0);
+    gd.addCheckbox("Bias_correction (finite-length bias of g2)", biasCorrection);
+  }
+
+  /** Reads the fields added by addFields, in the same order. */
+  void readFields(GenericDialog gd) {
+    frameInterval = gd.getNextNumber();
+    slicesAsTime = gd.getNextBoolean();
+    pointsPerDecade = gd.getNextNumber();
+    maxLag = Util.toInt("max_lag", gd.getNextNumber(), 0, Integer.MAX_VALUE);
+    biasCorrection = gd.getNextBoolean();
+  }
+
+  /** Remembers the values (interactive runs only; see Settings). */
+  void remember(Settings st) {
+    st.set("frame_interval", frameInterval);
+    st.set("slices_as_time", slicesAsTime);
+    st.set("points_per_decade", pointsPerDecade);
+    st.set("max_lag", maxLag);
+    st.set("bias_correction", biasCorrection);
+  }
+}

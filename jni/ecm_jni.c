@@ -354,10 +354,37 @@ done:
  * int[4]{crop x0, y0, nx, ny}, float[nt][crop ny*nx] aligned frames }. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeAlign(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jstring reference,
-    jint upsample, jstring apply, jbyteArray mask, jint threads, jobject cb) {
+    jint ref_frame, jint ref_count, jint block, jint upsample, jstring window,
+    jdouble regularization, jdouble max_shift, jdouble psr_margin, jstring apply,
+    jbyteArray mask, jint threads, jobject cb) {
   (void)cls;
-  if (!reference || !apply) {
-    throw_arg(env, "align: reference and apply mode are required");
+  if (!reference || !apply || !window) {
+    throw_arg(env, "align: reference, window and apply mode are required");
+    return NULL;
+  }
+  /* the ranges of `ecm align` (core/cli/cli_align.c); ref_frame is 0-based here */
+  if (ref_frame < 0 || ref_frame >= 1000000000) {
+    throw_arg(env, "align: ref_frame must be in [1, 1e9] (1-based)");
+    return NULL;
+  }
+  if (ref_count < 1 || ref_count > 1000000000) {
+    throw_arg(env, "align: ref_count must be in [1, 1e9] frames");
+    return NULL;
+  }
+  if (block < 1 || block > 4096) {
+    throw_arg(env, "align: block must be in [1, 4096] frames");
+    return NULL;
+  }
+  if (!(regularization >= 0 && regularization <= 1e6)) {
+    throw_arg(env, "align: regularization must be in [0, 1e6]");
+    return NULL;
+  }
+  if (!(max_shift >= 0 && max_shift <= 1e6)) {
+    throw_arg(env, "align: max_shift must be in [0, 1e6] px (0 = unlimited)");
+    return NULL;
+  }
+  if (!(psr_margin >= -100 && psr_margin <= 100)) {
+    throw_arg(env, "align: psr_margin must be in [-100, 100] (<= -10 = no peak test)");
     return NULL;
   }
   ecm_align_params p = ecm_align_default_params();
@@ -377,11 +404,25 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeAlign(
     throw_status(env, st);
     return NULL;
   }
+  const char *ws = (*env)->GetStringUTFChars(env, window, NULL);
+  if (!ws) return NULL;
+  st = ecm_align_window_parse(ws, &p.window);
+  (*env)->ReleaseStringUTFChars(env, window, ws);
+  if (st != ECM_OK) {
+    throw_status(env, st);
+    return NULL;
+  }
   if (upsample < 1 || upsample > 1000) {
     throw_arg(env, "align: upsample must be in [1, 1000]");
     return NULL;
   }
   p.upsample = (unsigned)upsample;
+  p.ref_frame = (size_t)ref_frame;
+  p.ref_count = (size_t)ref_count;
+  p.running_block = (size_t)block;
+  p.regularization = regularization;
+  p.max_shift_px = max_shift;
+  p.psr_margin = psr_margin;
   st = ecm_align_check_params(&p);
   if (st != ECM_OK) {
     throw_status(env, st);
@@ -394,6 +435,14 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeAlign(
   jsize nt = 0;
   float *buf = NULL;
   if (!load_stack(env, "align", slices, width, height, 1, &nt, &buf)) return NULL;
+  if (p.reference == ECM_ALIGN_REF_FRAME && (jsize)ref_frame >= nt) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "align: ref_frame %d: the stack has %d frames", (int)ref_frame + 1,
+             (int)nt);
+    free(buf);
+    throw_arg(env, msg);
+    return NULL;
+  }
   ecm_mask *m = NULL;
   if (!load_mask(env, mask, width, height, &m)) {
     free(buf);
@@ -489,11 +538,30 @@ enum {
  * when uncalibrated), double[n_g] g_t, g, g_sem (the one-time g) }. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
-    jstring time_unit, jint bin_time, jboolean normalize, jbyteArray mask, jint threads,
+    jstring time_unit, jint bin_time, jint block, jboolean normalize, jboolean diagonal,
+    jdouble ppd, jint band_window, jdouble change_factor, jbyteArray mask, jint threads,
     jobject cb) {
   (void)cls;
   if (bin_time < 1) {
     throw_arg(env, "two-time correlation: bin_time must be >= 1");
+    return NULL;
+  }
+  /* the ranges of `ecm ttcf` (core/cli/cli_ttcf.c); 0 = the default for block, band_window */
+  if (block < 0 || block == 1 || block > 1000000) {
+    throw_arg(env, "two-time correlation: block must be 0 (one set) or in [2, 1e6] px");
+    return NULL;
+  }
+  if (!(ppd >= 1 && ppd <= 1000)) {
+    throw_arg(env, "two-time correlation: points_per_decade must be in [1, 1000]");
+    return NULL;
+  }
+  if (band_window < 0 || band_window > 1000000000) {
+    throw_arg(env, "two-time correlation: band_window must be in [0, 1e9] frames "
+                   "(0 = max(8, N/16))");
+    return NULL;
+  }
+  if (!(change_factor >= 1.000001 && change_factor <= 1e6)) {
+    throw_arg(env, "two-time correlation: change_factor must be in [1.000001, 1e6]");
     return NULL;
   }
   if (!isfinite(interval) || interval < 0) {
@@ -506,7 +574,12 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
   }
   ecm_ttcf_params p = ecm_ttcf_default_params();
   p.bin_time = (size_t)bin_time;
+  p.block_px = (size_t)block;
   p.normalize_pixels = normalize ? 1 : 0;
+  p.include_diagonal = diagonal ? 1 : 0;
+  p.points_per_decade = ppd;
+  p.band_window = (size_t)band_window;
+  p.change_factor = change_factor;
   ecm_status st = ecm_ttcf_check_params(&p);
   if (st != ECM_OK) {
     throw_status(env, st);

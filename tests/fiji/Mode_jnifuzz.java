@@ -318,6 +318,41 @@ public class Mode_jnifuzz {
     for (final byte[] m : new byte[][] {bytes(aw * ah, 0), bytes(aw * ah, 1), bytes(aw * ah - 1, 1)})
       call(e, "8x8 mask=" + m.length + "x" + (m.length > 0 ? m[0] : 0), () ->
           NativeFuzzAccess.align(ok, aw, ah, "mean", 1, "whole", m, 1, null));
+    // the parameters of `ecm align` that the raw entry point takes since the Fiji command
+    // exposes them: ref_frame (0-based), ref_count, block, window, regularization, max_shift,
+    // psr_margin
+    for (final int v : BAD_INTS)
+      for (final String r : new String[] {"frame", "mean"})
+        call(e, "ref_frame=" + v + " " + r, () -> NativeFuzzAccess.align(ok, aw, ah, r, v, 10, 16,
+            1, "tukey", 10, 0, 3.5, "whole", null, 1, null));
+    for (final int v : BAD_INTS) {
+      call(e, "ref_count=" + v, () -> NativeFuzzAccess.align(ok, aw, ah, "mean", 0, v, 16, 1,
+          "tukey", 10, 0, 3.5, "whole", null, 1, null));
+      call(e, "block=" + v, () -> NativeFuzzAccess.align(ok, aw, ah, "running", 0, 10, v, 1,
+          "tukey", 10, 0, 3.5, "whole", null, 1, null));
+    }
+    for (final int v : new int[] {4096, 4097, 1000000000, 1000000001})
+      call(e, "block/ref_frame/ref_count=" + v, () -> NativeFuzzAccess.align(ok, aw, ah, "running",
+          v, v, v, 1, "tukey", 10, 0, 3.5, "whole", null, 1, null));
+    for (final String s : BAD_STRINGS)
+      call(e, "window=" + abbrev(s), () -> NativeFuzzAccess.align(ok, aw, ah, "mean", 0, 10, 16, 1,
+          s, 10, 0, 3.5, "whole", null, 1, null));
+    for (final String s : new String[] {"none", "hann", "tukey", "HANN"})
+      call(e, "window=" + s + " valid", () -> NativeFuzzAccess.align(ok, aw, ah, "running", 0, 10,
+          2, 4, s, 10, 0, 3.5, "bilinear", null, 1, null));
+    for (final double d : new double[] {Double.NaN, Double.POSITIVE_INFINITY,
+             Double.NEGATIVE_INFINITY, -1, -1e-300, 0, 1e-300, 1, 3.99, 1e6, 1e6 + 1, 1e308,
+             -100, -100.5, 100, 100.5, -10}) {
+      call(e, "regularization=" + d, () -> NativeFuzzAccess.align(ok, aw, ah, "mean", 0, 10, 16, 1,
+          "tukey", d, 0, 3.5, "whole", null, 1, null));
+      call(e, "max_shift=" + d, () -> NativeFuzzAccess.align(ok, aw, ah, "mean", 0, 10, 16, 1,
+          "tukey", 10, d, 3.5, "whole", null, 1, null));
+      call(e, "psr_margin=" + d, () -> NativeFuzzAccess.align(ok, aw, ah, "mean", 0, 10, 16, 1,
+          "tukey", 10, 0, d, "whole", null, 1, null));
+    }
+    // a valid but unusual combination: the last frame as reference, a 1-px search, no window
+    call(e, "frame 8 / max_shift 1 / none", () -> NativeFuzzAccess.align(ok, aw, ah, "frame",
+        NT - 1, 1, 1, 1000, "none", 0, 1, -100, "fourier", null, 3, null));
   }
 
   static void ttcf() {
@@ -347,6 +382,30 @@ public class Mode_jnifuzz {
     for (final Object[] m : maskCases())
       call(e, "mask=" + m[0], () -> NativeFuzzAccess.ttcf(ok, W, H, 0.5, "s", 1, true,
           (byte[]) m[1], 1, null));
+    // the parameters of `ecm ttcf` that the raw entry point takes since the Fiji command
+    // exposes them: block, include_diagonal, points_per_decade, band_window, change_factor
+    for (final int v : new int[] {-1, 0, 1, 2, 3, 4, 5, 1000000, 1000001, Integer.MAX_VALUE,
+             Integer.MIN_VALUE})
+      for (final boolean diag : new boolean[] {false, true})
+        call(e, "block=" + v + " diagonal=" + diag, () -> NativeFuzzAccess.ttcf(ok, W, H, 0.5, "s",
+            1, v, false, diag, 10, 0, 1.25, null, 1, null));
+    for (final double d : new double[] {Double.NaN, Double.POSITIVE_INFINITY,
+             Double.NEGATIVE_INFINITY, -1, 0, 0.999, 1, 1.0000001, 1.000001, 3.7, 1000, 1000.5,
+             1e6, 1e6 + 1, 1e308, Double.MIN_VALUE}) {
+      call(e, "points_per_decade=" + d, () -> NativeFuzzAccess.ttcf(ok, W, H, 0.5, "s", 1, 0,
+          false, false, d, 0, 1.25, null, 1, null));
+      call(e, "change_factor=" + d, () -> NativeFuzzAccess.ttcf(ok, W, H, 0.5, "s", 1, 0, false,
+          false, 10, 0, d, null, 1, null));
+    }
+    for (final int v : new int[] {-1, 0, 1, 2, NT - 1, NT, NT + 1, 1000000000, 1000000001,
+             Integer.MAX_VALUE, Integer.MIN_VALUE})
+      call(e, "band_window=" + v, () -> NativeFuzzAccess.ttcf(ok, W, H, 0.5, "s", 1, 0, true, true,
+          10, v, 1.25, null, 1, null));
+    // everything at once on 2x2 blocks inside a mask, uncalibrated
+    final byte[] half = bytes(N, 1);
+    for (int i = 0; i < W; i++) half[i] = 0;
+    call(e, "block=2 mask diagonal ppd=1 band_window=2 change=1e6", () -> NativeFuzzAccess.ttcf(
+        ok, W, H, 0, null, 2, 2, true, true, 1, 2, 1e6, half, 2, null));
   }
 
   static void simulate() {
@@ -953,7 +1012,13 @@ public class Mode_jnifuzz {
         "bins=1e9", "window=2147483647", "step=0", "mode=bogus", "lags=[1,x,-3]",
         "lags=[99999]", "max_radius=1e9", "variant=bogus", "tau_map=[/no/such/file.tif]",
         "methods=bogus", "block=0", "permutations=-1", "map1=[no such] map2=[image]",
-        "lag_unit=bogus", "xi_lag=-4"};
+        "lag_unit=bogus", "xi_lag=-4", "block=1", "block=-2", "block=1e7", "block=NaN",
+        "include_diagonal", "points_per_decade=0.5", "band_window=-1", "band_window=1e12",
+        "change_factor=1", "change_factor=NaN", "change_factor=1e9", "ref_frame=0",
+        "reference=frame ref_frame=99", "reference=mean ref_count=0", "block=5000",
+        "window=bogus", "window=none", "regularization=-1", "regularization=NaN",
+        "max_shift=-1", "max_shift=Infinity", "max_shift=0.5", "psr_margin=NaN",
+        "psr_margin=101", "psr_margin=-100"};
     for (String o : absurd) {
       String opt = "slices_as_time " + o;
       command(o, new RelaxationMaps(), ok, opt);

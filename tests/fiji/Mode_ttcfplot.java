@@ -17,6 +17,7 @@ import ij.measure.ResultsTable;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -198,5 +199,121 @@ public class Mode_ttcfplot {
     System.out.println(String.format(Locale.ROOT,
         "ECM value ttcfplot slope=%.6g err=%.6g change=%.4g seconds=%.3f", s[EcmNative.T_SLOPE],
         s[EcmNative.T_SLOPE_ERR], s[EcmNative.T_CHANGE], secs));
+    newKeys(dir, ecm);
+  }
+
+  static boolean sameResult(TwoTimeCorrelation.Result a, EcmNative.TtcfResult b) {
+    EcmNative.TtcfResult x = a.raw;
+    return Arrays.equals(x.g, b.g) && Arrays.equals(x.summary, b.summary)
+        && Arrays.equals(x.bandAge, b.bandAge) && Arrays.equals(x.bandTau, b.bandTau)
+        && Arrays.equals(x.bandErr, b.bandErr) && Arrays.equals(x.bandRef, b.bandRef)
+        && Arrays.equals(x.gLag, b.gLag) && Arrays.equals(x.gOne, b.gOne)
+        && Arrays.equals(x.gSem, b.gSem);
+  }
+
+  /** Largest relative difference between a CSV's column col (header skipped) and v. */
+  static double csvDiff(File f, int col, double[] v) throws Exception {
+    List<String> lines = Files.readAllLines(f.toPath(), StandardCharsets.UTF_8);
+    if (lines.size() != v.length + 1) return Double.POSITIVE_INFINITY;
+    double worst = 0;
+    for (int k = 0; k < v.length; k++) {
+      double c = Double.parseDouble(lines.get(k + 1).split(",")[col]);
+      if (Double.isNaN(c) && Double.isNaN(v[k])) continue;
+      worst = Math.max(worst, Math.abs(c - v[k]) / Math.max(Math.abs(c), 1e-300));
+    }
+    return worst;
+  }
+
+  /**
+   * The keys of `ecm ttcf` that the dialog gained (block, include_diagonal, points_per_decade,
+   * band_window, change_factor): absent keys = explicit defaults = the original entry point,
+   * bit for bit; each key takes effect; block=4 equals `ecm ttcf --block 4`; bad values refused.
+   */
+  static void newKeys(File dir, String ecm) throws Exception {
+    FijiDriver.check(Mode_g4.exec(dir, ecm, "simulate", "darkfield", "-o", "keys", "-n", "400",
+                         "--width", "16", "--height", "16", "--dt", "0.5", "--tau", "2.5",
+                         "--tau-sigma", "0", "--beta", "1", "--contrast", "0.3", "--map-corr",
+                         "0", "--aging", "4", "--seed", "5", "--force", "-q"),
+        "ecm simulate 400 frames of 16 x 16 (aging)");
+    ImagePlus imp = IJ.openImage(new File(dir, "keys.tif").getPath());
+    FijiDriver.check(imp != null && imp.getNFrames() == 400, "keys stack opened");
+    if (imp == null) return;
+    TwoTimeCorrelation.Result d = ttcf(imp, "bin_time=1 threads=2");
+    TwoTimeCorrelation.Result x = ttcf(imp, "bin_time=1 block=0 points_per_decade=10"
+        + " band_window=0 change_factor=1.25 threads=2");
+    FijiDriver.check(d != null && x != null, "ttcf with and without the new keys");
+    if (d == null || x == null) return;
+    Object[] slices = new Object[400];
+    for (int t = 0; t < 400; t++) slices[t] = imp.getStack().getPixels(t + 1);
+    double dt = imp.getCalibration().frameInterval;
+    EcmNative.TtcfResult old = EcmNative.ttcf(slices, 16, 16, dt,
+        imp.getCalibration().getTimeUnit(), 1, false, null, 2, null);
+    FijiDriver.check(sameResult(d, x.raw) && sameResult(d, old),
+        "no new keys = explicit defaults = the original entry point, bit for bit");
+    double[] s0 = d.summary;
+
+    // block=4: the mean of the 16 blocks' own G; equals `ecm ttcf --block 4`
+    TwoTimeCorrelation.Result b = ttcf(imp, "bin_time=1 block=4 threads=2");
+    FijiDriver.check(b != null && b.summary[EcmNative.T_SETS] == 16 && s0[EcmNative.T_SETS] == 1
+            && !Arrays.equals(b.raw.g, d.raw.g),
+        "block=4: " + (b == null ? "-" : (long) b.summary[EcmNative.T_SETS]) + " sets, G changed");
+    if (b != null) {
+      FijiDriver.check(Mode_g4.exec(dir, ecm, "ttcf", "keys.tif", "-o", "blk", "--block", "4",
+                           "--threads", "2", "--force", "-q"),
+          "ecm ttcf --block 4");
+      double dg = csvDiff(new File(dir, "blk_g.csv"), 1, b.raw.gOne);
+      double db = csvDiff(new File(dir, "blk_band.csv"), 1, b.raw.bandTau);
+      ImagePlus cg = IJ.openImage(new File(dir, "blk_ttcf.tif").getPath());
+      double dG = Double.POSITIVE_INFINITY;
+      if (cg != null && cg.getWidth() == b.raw.n) {
+        float[] v = (float[]) cg.getProcessor().getPixels();
+        dG = 0;
+        for (int i = 0; i < v.length; i++) dG = Math.max(dG, Math.abs(v[i] - b.raw.g[i]));
+      }
+      FijiDriver.check(dg < 1e-6 && db < 1e-6 && dG < 1e-6, "block=4 equals the CLI: g rel "
+          + f(dg) + ", band rel " + f(db) + ", G abs " + f(dG));
+    }
+    // include_diagonal: g(t) gains the lag-0 point G(t,t) (counting noise spike) and the band
+    // reference becomes the diagonal
+    TwoTimeCorrelation.Result g = ttcf(imp, "bin_time=1 include_diagonal threads=2");
+    FijiDriver.check(g != null && g.raw.gLag.length == d.raw.gLag.length + 1
+            && g.raw.gLag[0] == 0 && g.raw.gOne[0] > g.raw.gOne[1]
+            && Arrays.equals(Arrays.copyOfRange(g.raw.gOne, 1, g.raw.gOne.length), d.raw.gOne)
+            && Arrays.equals(g.raw.g, d.raw.g)
+            && EcmNative.BAND_REF_NAMES[(int) g.summary[EcmNative.T_REF_USED]].equals("diagonal"),
+        "include_diagonal: g(0) = " + (g == null ? "-" : f(g.raw.gOne[0]) + " > g(1 frame) = "
+            + f(g.raw.gOne[1])) + ", band reference diagonal");
+    // points_per_decade=4: fewer lag bins
+    TwoTimeCorrelation.Result pp = ttcf(imp, "bin_time=1 points_per_decade=4 threads=2");
+    FijiDriver.check(pp != null && pp.raw.gLag.length < d.raw.gLag.length,
+        "points_per_decade=4: " + (pp == null ? "-" : pp.raw.gLag.length) + " lag bins (default "
+            + d.raw.gLag.length + ")");
+    // band_window=50: 8 ages of 50 frames (default max(8, 400/16) = 25 -> 16 ages)
+    TwoTimeCorrelation.Result bw = ttcf(imp, "bin_time=1 band_window=50 threads=2");
+    FijiDriver.check(bw != null && bw.summary[EcmNative.T_BAND_WINDOW] == 50
+            && bw.raw.bandAge.length == 8 && s0[EcmNative.T_BAND_WINDOW] == 25
+            && d.raw.bandAge.length == 16,
+        "band_window=50: " + (bw == null ? "-" : bw.raw.bandAge.length) + " ages");
+    // change_factor: the numbers stay, the verdict threshold moves
+    TwoTimeCorrelation.Result cf = ttcf(imp, "bin_time=1 change_factor=1e6 threads=2");
+    String v0 = EcmNative.VERDICT_NAMES[(int) s0[EcmNative.T_VERDICT]];
+    String v1 = cf == null ? "-" : EcmNative.VERDICT_NAMES[(int) cf.summary[EcmNative.T_VERDICT]];
+    FijiDriver.check(cf != null && v0.equals("aging") && v1.equals("stationary")
+            && cf.summary[EcmNative.T_CHANGE] == s0[EcmNative.T_CHANGE],
+        "change_factor=1e6: verdict " + v1 + " (default " + v0 + ", change x"
+            + f(s0[EcmNative.T_CHANGE]) + ")");
+    // refusals: an error, no result
+    String[] bad = {"block=1", "block=-4", "block=2.5", "block=1e7", "points_per_decade=0.5",
+        "points_per_decade=1001", "points_per_decade=NaN", "band_window=-1", "band_window=1.5",
+        "change_factor=1", "change_factor=0.5", "change_factor=Infinity", "change_factor=NaN"};
+    for (String k : bad)
+      FijiDriver.check(ttcf(imp, "bin_time=1 " + k) == null, k + " refused");
+    try {
+      EcmNative.ttcf(slices, 16, 16, dt, "s", 1, 1, false, false, 10, 0, 1.25, null, 1, null);
+      FijiDriver.check(false, "EcmNative.ttcf block 1: no exception");
+    } catch (EcmException e) {
+      FijiDriver.check(e.getMessage().contains("block"), "EcmNative.ttcf block 1: "
+          + e.getMessage());
+    }
   }
 }

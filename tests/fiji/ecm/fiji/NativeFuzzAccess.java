@@ -44,19 +44,36 @@ public final class NativeFuzzAccess {
         threads, progress, mask, tau, beta, amp, chi2, status);
   }
 
+  /** nativeAlign with the other parameters at the defaults of `ecm align`. */
   public static Object[] align(Object[] slices, int width, int height, String reference,
       int upsample, String apply, byte[] mask, int threads, Progress progress) {
-    EcmNative.load();
-    return EcmNative.nativeAlign(slices, width, height, reference, upsample, apply, mask, threads,
-        progress);
+    return align(slices, width, height, reference, 0, 10, 16, upsample, "tukey", 10, 0, 3.5,
+        apply, mask, threads, progress);
   }
 
+  public static Object[] align(Object[] slices, int width, int height, String reference,
+      int refFrame, int refCount, int block, int upsample, String window, double regularization,
+      double maxShift, double psrMargin, String apply, byte[] mask, int threads,
+      Progress progress) {
+    EcmNative.load();
+    return EcmNative.nativeAlign(slices, width, height, reference, refFrame, refCount, block,
+        upsample, window, regularization, maxShift, psrMargin, apply, mask, threads, progress);
+  }
+
+  /** nativeTtcf with the other parameters at the defaults of `ecm ttcf`. */
   public static Object[] ttcf(Object[] slices, int width, int height, double interval,
       String timeUnit, int binTime, boolean normalize, byte[] mask, int threads,
       Progress progress) {
+    return ttcf(slices, width, height, interval, timeUnit, binTime, 0, normalize, false, 10, 0,
+        1.25, mask, threads, progress);
+  }
+
+  public static Object[] ttcf(Object[] slices, int width, int height, double interval,
+      String timeUnit, int binTime, int block, boolean normalize, boolean diagonal, double ppd,
+      int bandWindow, double changeFactor, byte[] mask, int threads, Progress progress) {
     EcmNative.load();
-    return EcmNative.nativeTtcf(slices, width, height, interval, timeUnit, binTime, normalize,
-        mask, threads, progress);
+    return EcmNative.nativeTtcf(slices, width, height, interval, timeUnit, binTime, block,
+        normalize, diagonal, ppd, bandWindow, changeFactor, mask, threads, progress);
   }
 
   // ---- NativeG2 (jni/ecm_jni_g2.c) ----

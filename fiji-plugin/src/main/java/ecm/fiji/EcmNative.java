@@ -311,23 +311,61 @@ public final class EcmNative {
   }
 
   /**
-   * Drift correction (ecm_align_estimate + ecm_align_apply) of ImageJ slices. reference:
-   * "frame", "mean" or "running"; apply: "whole", "bilinear" or "fourier"; mask: width*height
-   * flags (non-zero = inside the ROI) or null.
+   * Drift correction (ecm_align_estimate + ecm_align_apply) of ImageJ slices with the other
+   * parameters at the defaults of `ecm align`. reference: "frame", "mean" or "running";
+   * apply: "whole", "bilinear" or "fourier"; mask: width*height flags (non-zero = inside the
+   * ROI) or null.
    */
   public static AlignResult align(Object[] slices, int width, int height, String reference,
       int upsample, String apply, byte[] mask, int threads, Progress progress) {
+    return align(slices, width, height, reference, 0, 10, 16, upsample, "tukey", 10, 0, 3.5,
+        apply, mask, threads, progress);
+  }
+
+  /**
+   * Drift correction with every parameter of `ecm align` (ecm_align_params): refFrame the
+   * 0-based reference frame (reference "frame"), refCount the frames averaged (reference
+   * "mean", >= 1), block the frames registered together against the running mean (1-4096),
+   * window "none", "hann" or "tukey", regularization eps in [0, 1e6], maxShift the largest
+   * shift searched in px (0 = unlimited, <= 1e6), psrMargin the weak-peak margin in
+   * [-100, 100] (<= -10 = off). Defaults: 0, 10, 16, "tukey", 10, 0, 3.5.
+   */
+  public static AlignResult align(Object[] slices, int width, int height, String reference,
+      int refFrame, int refCount, int block, int upsample, String window, double regularization,
+      double maxShift, double psrMargin, String apply, byte[] mask, int threads,
+      Progress progress) {
     if (slices == null || slices.length < 1)
       throw new EcmException(EcmException.ENODATA, "align needs at least 1 frame");
     checkSlices(slices, width, height, "align");
     if (upsample < 1 || upsample > 1000)
       throw new EcmException(EcmException.EINVAL, "upsample must be in [1, 1000]");
+    if (reference == null || apply == null || window == null)
+      throw new EcmException(EcmException.EINVAL,
+          "align: reference, window and apply are required");
+    if (refFrame < 0 || refFrame >= 1000000000)
+      throw new EcmException(EcmException.EINVAL, "ref_frame must be in [1, 1e9] (1-based)");
+    if ("frame".equalsIgnoreCase(reference) && refFrame >= slices.length)
+      throw new EcmException(EcmException.EINVAL, "ref_frame " + (refFrame + 1)
+          + ": the stack has " + slices.length + " frames");
+    if (refCount < 1 || refCount > 1000000000)
+      throw new EcmException(EcmException.EINVAL, "ref_count must be in [1, 1e9] frames");
+    if (block < 1 || block > 4096)
+      throw new EcmException(EcmException.EINVAL, "block must be in [1, 4096] frames");
+    if (!(regularization >= 0 && regularization <= 1e6))
+      throw new EcmException(EcmException.EINVAL, "regularization must be in [0, 1e6]");
+    if (!(maxShift >= 0 && maxShift <= 1e6))
+      throw new EcmException(EcmException.EINVAL,
+          "max_shift must be in [0, 1e6] px (0 = unlimited)");
+    if (!(psrMargin >= -100 && psrMargin <= 100))
+      throw new EcmException(EcmException.EINVAL,
+          "psr_margin must be in [-100, 100] (<= -10 = no peak test)");
     if (mask != null && mask.length != width * height)
       throw new EcmException(EcmException.EINVAL, "the ROI mask must hold width*height values");
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     load();
-    return new AlignResult(nativeAlign(slices, width, height, reference, upsample, apply, mask,
-        threads, progress));
+    return new AlignResult(nativeAlign(slices, width, height, reference, refFrame, refCount,
+        block, upsample, window, regularization, maxShift, psrMargin, apply, mask, threads,
+        progress));
   }
 
   /** Indices into the summary returned by {@link #ttcf} (mirrors jni/ecm_jni.c). */
@@ -371,16 +409,42 @@ public final class EcmNative {
 
   /**
    * Two-time correlation (ecm_ttcf_compute + ecm_ttcf_analysis_create) of ImageJ slices over
-   * the pixels inside mask (width*height flags, or null for all).
+   * the pixels inside mask (width*height flags, or null for all), the other parameters at the
+   * defaults of `ecm ttcf`.
    */
   public static TtcfResult ttcf(Object[] slices, int width, int height, double frameInterval,
       String timeUnit, int binTime, boolean normalizePixels, byte[] mask, int threads,
       Progress progress) {
+    return ttcf(slices, width, height, frameInterval, timeUnit, binTime, 0, normalizePixels,
+        false, 10, 0, 1.25, mask, threads, progress);
+  }
+
+  /**
+   * Two-time correlation with every parameter of `ecm ttcf` (ecm_ttcf_params): blockPx 0 (one
+   * set) or the side of the blocks whose G is averaged (2 to 1e6 px); includeDiagonal puts
+   * G(t,t) into g(t) and makes it the band reference; pointsPerDecade the log lag bins of g(t)
+   * (1-1000); bandWindow the (binned) frames per age window (0 = max(8, N/16), <= 1e9);
+   * changeFactor the verdict threshold (1.000001-1e6). Defaults: 0, false, 10, 0, 1.25.
+   */
+  public static TtcfResult ttcf(Object[] slices, int width, int height, double frameInterval,
+      String timeUnit, int binTime, int blockPx, boolean normalizePixels,
+      boolean includeDiagonal, double pointsPerDecade, int bandWindow, double changeFactor,
+      byte[] mask, int threads, Progress progress) {
     if (slices == null || slices.length < 3)
       throw new EcmException(EcmException.ENODATA, "two-time correlation needs at least 3 frames"
           + (slices == null ? "" : " (this stack has " + slices.length + ")"));
     checkSlices(slices, width, height, "two-time correlation");
     if (binTime < 1) throw new EcmException(EcmException.EINVAL, "bin_time must be >= 1");
+    if (blockPx < 0 || blockPx == 1 || blockPx > 1000000)
+      throw new EcmException(EcmException.EINVAL, "block must be 0 (one set of all pixels) or"
+          + " in [2, 1e6] px (a single pixel's G is identically 1)");
+    if (!(pointsPerDecade >= 1 && pointsPerDecade <= 1000))
+      throw new EcmException(EcmException.EINVAL, "points_per_decade must be in [1, 1000]");
+    if (bandWindow < 0 || bandWindow > 1000000000)
+      throw new EcmException(EcmException.EINVAL,
+          "band_window must be in [0, 1e9] frames (0 = max(8, N/16))");
+    if (!(changeFactor >= 1.000001 && changeFactor <= 1e6))
+      throw new EcmException(EcmException.EINVAL, "change_factor must be in [1.000001, 1e6]");
     if (mask != null && mask.length != width * height)
       throw new EcmException(EcmException.EINVAL, "the ROI mask must hold width*height values");
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
@@ -388,7 +452,8 @@ public final class EcmNative {
       throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
     load();
     return new TtcfResult(nativeTtcf(slices, width, height, frameInterval,
-        timeUnit == null ? "" : timeUnit, binTime, normalizePixels, mask, threads, progress));
+        timeUnit == null ? "" : timeUnit, binTime, blockPx, normalizePixels, includeDiagonal,
+        pointsPerDecade, bandWindow, changeFactor, mask, threads, progress));
   }
 
   // ---- native methods (jni/ecm_jni.c); package-private so tests reach the raw checks ----
@@ -410,9 +475,11 @@ public final class EcmNative {
       float[] status);
 
   static native Object[] nativeAlign(Object[] slices, int width, int height, String reference,
-      int upsample, String apply, byte[] mask, int threads, Progress progress);
+      int refFrame, int refCount, int block, int upsample, String window, double regularization,
+      double maxShift, double psrMargin, String apply, byte[] mask, int threads,
+      Progress progress);
 
   static native Object[] nativeTtcf(Object[] slices, int width, int height, double interval,
-      String timeUnit, int binTime, boolean normalize, byte[] mask, int threads,
-      Progress progress);
+      String timeUnit, int binTime, int block, boolean normalize, boolean diagonal, double ppd,
+      int bandWindow, double changeFactor, byte[] mask, int threads, Progress progress);
 }

@@ -31,7 +31,12 @@ public class TwoTimeCorrelation implements PlugIn {
   public static final class Params {
     public double frameInterval = 0; // [frame_interval] s; 0 = from Image>Properties
     public int binTime = 1; // [bin_time] frames summed per time bin
+    public int blockPx = 0; // [block] px; 0 = one set of all pixels, >= 2 = mean of blocks' G
     public boolean normalizePixels = false; // [normalize_pixels]
+    public boolean includeDiagonal = false; // [include_diagonal] G(t,t) in g(t) and the band
+    public double pointsPerDecade = 10; // [points_per_decade] log lag bins of g(t)
+    public int bandWindow = 0; // [band_window] (binned) frames per age; 0 = max(8, N/16)
+    public double changeFactor = 1.25; // [change_factor] verdict threshold, > 1
     public boolean slicesAsTime = true; // [slices_as_time]
     public int threads = 0; // [threads] 0 = all cores
   }
@@ -77,7 +82,12 @@ public class TwoTimeCorrelation implements PlugIn {
     Params p = new Params();
     p.frameInterval = st.get("frame_interval", 0.0);
     p.binTime = (int) st.get("bin_time", 1.0);
+    p.blockPx = (int) st.get("block", 0.0);
     p.normalizePixels = st.get("normalize_pixels", false);
+    p.includeDiagonal = st.get("include_diagonal", false);
+    p.pointsPerDecade = st.get("points_per_decade", 10.0);
+    p.bandWindow = (int) st.get("band_window", 0.0);
+    p.changeFactor = st.get("change_factor", 1.25);
     p.slicesAsTime = st.get("slices_as_time", true);
     p.threads = (int) st.get("threads", 0.0);
     if (Util.headless()) {
@@ -85,9 +95,15 @@ public class TwoTimeCorrelation implements PlugIn {
       if (o.present()) {
         p.frameInterval = o.number("frame_interval", 0);
         p.binTime = Util.toInt("bin_time", o.number("bin_time", 1), 1, Integer.MAX_VALUE);
+        p.blockPx = Util.toInt("block", o.number("block", 0), 0, 1000000);
         p.normalizePixels = o.flag("normalize_pixels", false);
+        p.includeDiagonal = o.flag("include_diagonal", false);
+        p.pointsPerDecade = o.number("points_per_decade", 10);
+        p.bandWindow = Util.toInt("band_window", o.number("band_window", 0), 0, 1000000000);
+        p.changeFactor = o.number("change_factor", 1.25);
         p.slicesAsTime = o.flag("slices_as_time", false);
         p.threads = Util.toInt("threads", o.number("threads", 0), 0, 4096);
+        check(p);
       }
       return p;
     }
@@ -99,7 +115,15 @@ public class TwoTimeCorrelation implements PlugIn {
         + (Util.roiMask(imp) != null ? "; pixels inside the ROI" : "; all pixels"));
     gd.addNumericField("Frame_interval (s; 0 = from image)", p.frameInterval, 6);
     gd.addNumericField("Bin_time (frames per time bin)", p.binTime, 0);
+    gd.addNumericField("Block (px; 0 = one set of all pixels, >= 2 = mean of blocks' G)",
+        p.blockPx, 0);
     gd.addCheckbox("Normalize_pixels (divide each pixel by its time mean)", p.normalizePixels);
+    gd.addCheckbox("Include_diagonal (G(t,t) in g(t) and as the band reference)",
+        p.includeDiagonal);
+    gd.addNumericField("Points_per_decade (log lag bins of g(t), 1-1000)", p.pointsPerDecade, 2);
+    gd.addNumericField("Band_window (time bins per age; 0 = max(8, N/16))", p.bandWindow, 0);
+    gd.addNumericField("Change_factor (verdict: stationary below this change, > 1)",
+        p.changeFactor, 4);
     gd.addCheckbox("Slices_as_time (for a stack of Z-slices with 1 frame)", p.slicesAsTime);
     gd.addNumericField("Threads (0 = all cores)", p.threads, 0);
     Help.add(gd, "two-time-correlation");
@@ -107,17 +131,44 @@ public class TwoTimeCorrelation implements PlugIn {
     if (gd.wasCanceled()) return null;
     p.frameInterval = gd.getNextNumber();
     p.binTime = Util.toInt("bin_time", gd.getNextNumber(), 1, Integer.MAX_VALUE);
+    p.blockPx = Util.toInt("block", gd.getNextNumber(), 0, 1000000);
     p.normalizePixels = gd.getNextBoolean();
+    p.includeDiagonal = gd.getNextBoolean();
+    p.pointsPerDecade = gd.getNextNumber();
+    p.bandWindow = Util.toInt("band_window", gd.getNextNumber(), 0, 1000000000);
+    p.changeFactor = gd.getNextNumber();
     p.slicesAsTime = gd.getNextBoolean();
     p.threads = Util.toInt("threads", gd.getNextNumber(), 0, 4096);
     if (gd.invalidNumber())
       throw new EcmException(EcmException.EINVAL, "a field does not hold a number");
+    check(p);
     st.set("frame_interval", p.frameInterval);
     st.set("bin_time", p.binTime);
+    st.set("block", p.blockPx);
     st.set("normalize_pixels", p.normalizePixels);
+    st.set("include_diagonal", p.includeDiagonal);
+    st.set("points_per_decade", p.pointsPerDecade);
+    st.set("band_window", p.bandWindow);
+    st.set("change_factor", p.changeFactor);
     st.set("slices_as_time", p.slicesAsTime);
     st.set("threads", p.threads);
     return p;
+  }
+
+  /** The ranges of `ecm ttcf` (core/cli/cli_ttcf.c) for the keys it shares. */
+  static void check(Params p) {
+    if (p.blockPx == 1 || p.blockPx < 0 || p.blockPx > 1000000)
+      throw new EcmException(EcmException.EINVAL, "block=" + p.blockPx + ": use 0 (one set of"
+          + " all pixels) or 2 to 1e6 px (a single pixel's G is identically 1)");
+    if (!(p.pointsPerDecade >= 1 && p.pointsPerDecade <= 1000))
+      throw new EcmException(EcmException.EINVAL, "points_per_decade must be in [1, 1000] (got "
+          + Util.fmt(p.pointsPerDecade) + ")");
+    if (p.bandWindow < 0 || p.bandWindow > 1000000000)
+      throw new EcmException(EcmException.EINVAL,
+          "band_window must be in [0, 1e9] time bins (0 = max(8, N/16))");
+    if (!(p.changeFactor >= 1.000001 && p.changeFactor <= 1e6))
+      throw new EcmException(EcmException.EINVAL, "change_factor must be in [1.000001, 1e6] (got "
+          + Util.fmt(p.changeFactor) + ")");
   }
 
   /** The computation: no dialog, no display. Throws EcmException for any refusal. */
@@ -130,11 +181,16 @@ public class TwoTimeCorrelation implements PlugIn {
     byte[] mask = Util.roiMask(imp);
     IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h
         + ", frame interval " + (dt > 0 ? Util.fmt(dt) + " " + unit : "unknown (times in frames)")
-        + ", bin_time=" + p.binTime + ", normalize_pixels=" + p.normalizePixels + ", roi="
-        + (mask == null ? "none" : Util.count(mask) + " px") + ", threads=" + p.threads);
+        + ", bin_time=" + p.binTime + ", block=" + p.blockPx + ", normalize_pixels="
+        + p.normalizePixels + ", include_diagonal=" + p.includeDiagonal + ", points_per_decade="
+        + Util.fmt(p.pointsPerDecade) + ", band_window=" + p.bandWindow + ", change_factor="
+        + Util.fmt(p.changeFactor) + ", roi=" + (mask == null ? "none" : Util.count(mask)
+            + " px") + ", threads=" + p.threads);
+    check(p);
     long t0 = System.nanoTime();
-    EcmNative.TtcfResult t = EcmNative.ttcf(slices, w, h, dt, unit, p.binTime,
-        p.normalizePixels, mask, p.threads, progress);
+    EcmNative.TtcfResult t = EcmNative.ttcf(slices, w, h, dt, unit, p.binTime, p.blockPx,
+        p.normalizePixels, p.includeDiagonal, p.pointsPerDecade, p.bandWindow, p.changeFactor,
+        mask, p.threads, progress);
     double secs = (System.nanoTime() - t0) * 1e-9;
     double[] s = t.summary;
     Result r = new Result();
@@ -157,7 +213,9 @@ public class TwoTimeCorrelation implements PlugIn {
     r.ttcf = g;
     int v = (int) s[EcmNative.T_VERDICT];
     IJ.log(TITLE + ": " + t.n + " x " + t.n + " bins of " + Util.fmt(r.binDt) + " " + r.timeUnit
-        + ", " + (long) s[EcmNative.T_PIXELS] + " pixels; fit "
+        + ", " + (long) s[EcmNative.T_PIXELS] + " pixels"
+        + (p.blockPx > 0 ? " in " + (long) s[EcmNative.T_SETS] + " blocks (sets) of " + p.blockPx
+                + " x " + p.blockPx + " px" : "") + "; fit "
         + (s[EcmNative.T_FIT_CONVERGED] != 0 ? "tau=" + Util.fmt(s[EcmNative.T_TAU]) + " "
                 + r.timeUnit + ", beta=" + Util.fmt(s[EcmNative.T_BETA]) + ", A="
                 + Util.fmt(s[EcmNative.T_A])

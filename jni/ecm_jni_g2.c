@@ -337,7 +337,7 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeG2_nativePixel(JNIEnv *env, j
   par[P_CHI2] = m->chi2[0];
   par[P_STATE] = (double)status;
   par[P_N_PIXELS] = 1;
-  par[P_N_VALID] = status < ECM_RELAX_DARK ? 1 : 0;
+  par[P_N_VALID] = status < ECM_RELAX_DARK || status == ECM_RELAX_UNRESOLVED ? 1 : 0;
   par[P_N_CONVERGED] = conv ? 1 : 0;
   par[P_SECONDS] = strcmp(m->time_unit, "s") == 0 ? 1.0 : 0.0;
   par[P_NBINS] = (double)nb;

@@ -120,6 +120,7 @@ static int run_map(int argc, char **argv) {
   cli_common c = {0};
   double beta = 0, tmin = 0, tmax = INFINITY, ppd = 10, min_series = 20, max_dt = 0.1;
   double no_decay = ecm_relax_default_params().no_decay_dchi2;
+  double unresolved = ecm_relax_default_params().unresolved_frac;
   int free_baseline = 0, unweighted = 0, split = 0;
   const char *bias = "on";
   double win_s = 0, step_s = 0, surf_px = 0, surf_thr = NAN, surf_gap = 0;
@@ -136,6 +137,8 @@ static int run_map(int argc, char **argv) {
       {"ppd", 0, CLI_DOUBLE, &ppd, "N", "bins/decade", "10", "log lag bins per decade", 0, 1, 1000},
       {"no-decay-dchi2", 0, CLI_DOUBLE, &no_decay, "X", NULL, "6",
        "a pixel whose KWW fit beats a flat line by less than this chi2 is 'no-decay' (0 = off)", 0, 0, 1e9},
+      {"unresolved", 0, CLI_DOUBLE, &unresolved, "X", NULL, "0.1",
+       "a converged fit with tau below X times the first fitted delay is 'unresolved' (0 = off)", 0, 0, 1e9},
       {"split", 0, CLI_FLAG, &split, NULL, NULL, NULL, "also map the first and the second half and compare them", 0, CLI_NO_RANGE},
       {"window", 0, CLI_DOUBLE, &win_s, "S", "s", "off", "also map sliding windows of this length (a stack)", 0, 0, 1e12},
       {"step", 0, CLI_DOUBLE, &step_s, "S", "s", "window / 2", "step between sliding windows", 0, 0, 1e12},
@@ -205,6 +208,7 @@ static int run_map(int argc, char **argv) {
   p.points_per_decade = ppd;
   p.weighted = !unweighted;
   p.no_decay_dchi2 = no_decay;
+  p.unresolved_frac = unresolved;
   p.bias_correction = !strcmp(bias, "on");
   p.kww.t_min = tmin;
   p.kww.t_max = tmax;
@@ -266,11 +270,12 @@ static int run_map(int argc, char **argv) {
   ecm__sb_printf(&par, "{\"frames\": %zu, \"first_frame\": %zu, \"frame_interval%s\": %.17g, "
                        "\"points_per_decade\": %g, \"weighted\": %s, \"beta_fixed\": %s, "
                        "\"beta_value\": %g, \"baseline_free\": %s, \"bias_correction\": %s, "
+                       "\"no_decay_dchi2\": %g, \"unresolved_frac\": %g, "
                        "\"t_min%s\": %g, \"t_max%s\": ",
                  s->nt, first + 1, u, m->dt, ppd, p.weighted ? "true" : "false",
                  p.kww.beta_fixed ? "true" : "false", p.kww.beta_value,
-                 p.kww.baseline_free ? "true" : "false", p.bias_correction ? "true" : "false", u,
-                 tmin, u);
+                 p.kww.baseline_free ? "true" : "false", p.bias_correction ? "true" : "false",
+                 p.no_decay_dchi2, p.unresolved_frac, u, tmin, u);
   ecm__sb_json_num(&par, tmax);
   ecm__sb_puts(&par, ", \"mask\": ");
   if (c.mask) ecm__sb_json_str(&par, c.mask);
@@ -560,6 +565,9 @@ static int run_map(int argc, char **argv) {
       printf("%zu pixels, %zu converged (%.1f%%)", sum.n_pixels, sum.n_converged,
              100.0 * sum.converged_fraction);
       if (m->count[ECM_RELAX_NO_DECAY]) printf(", %zu never decorrelate", m->count[ECM_RELAX_NO_DECAY]);
+      if (m->count[ECM_RELAX_UNRESOLVED])
+        printf(", %zu unresolved (tau < %g x the first delay)", m->count[ECM_RELAX_UNRESOLVED],
+               p.unresolved_frac);
       printf("\n");
       if (sum.has_lognormal)
         printf("tau_med %.4g %s (log-normal sigma %.3f, FWHM %.4g %s; %.1f frames), mean beta %.3f\n",

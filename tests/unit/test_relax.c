@@ -294,9 +294,80 @@ static void test_no_decay_crystals(void **state) {
   ecm_sim_result_free(sim);
 }
 
+/* Unresolved pixels (docs/map.md): a converged fit with tau below unresolved_frac (0.1) times
+ * the first fitted delay is a noise fit (tiny beta), not a measurement. The status changes
+ * exactly those pixels, keeps their g2 in the ensemble, and narrows the log-normal. */
+static void test_unresolved(void **state) {
+  (void)state;
+  ecm_sim_params sp = ecm_sim_default_params();
+  sp.nt = 1000;
+  sp.ny = sp.nx = 64;
+  sp.frame_interval_s = 0.5;
+  sp.tau_median_s = 5;
+  sp.tau_sigma = 0.5;
+  sp.map_corr_px = 8;
+  sp.seed = 1;
+  ecm_sim_result *sim = NULL;
+  assert_int_equal(ecm_sim_darkfield(&sp, NULL, &sim), ECM_OK);
+  ecm_view v = ecm_stack_view(sim->stack);
+  ecm_relax_params p = ecm_relax_default_params();
+  assert_float_equal(p.unresolved_frac, 0.1, 0);
+  assert_string_equal(ecm_relax_status_name(ECM_RELAX_UNRESOLVED), "unresolved");
+  ecm_relax_maps *m = NULL, *off = NULL;
+  assert_int_equal(ecm_relax_map(&v, NULL, &p, NULL, &m), ECM_OK);
+  ecm_relax_params q = p;
+  q.unresolved_frac = 0;
+  assert_int_equal(ecm_relax_map(&v, NULL, &q, NULL, &off), ECM_OK);
+  size_t npix = 64 * 64, nun = 0;
+  double t0 = m->t[0]; /* first fitted delay (t_min = 0): one frame */
+  for (size_t i = 0; i < npix; i++) {
+    if (m->status[i] == ECM_RELAX_UNRESOLVED) {
+      nun++;
+      assert_int_equal(off->status[i], ECM_RELAX_CONVERGED);
+      assert_true(off->tau[i] < 0.1 * t0);
+      assert_true(isnan(m->tau[i]) && isnan(m->beta[i]) && isnan(m->A[i]));
+    } else {
+      assert_int_equal(m->status[i], off->status[i]);
+      assert_true(m->tau[i] == off->tau[i] || (isnan(m->tau[i]) && isnan(off->tau[i])));
+      if (m->status[i] == ECM_RELAX_CONVERGED) assert_true(m->tau[i] >= 0.1 * t0);
+    }
+    for (size_t k = 0; k < m->nbins; k++) {
+      float a = m->g2[i * m->nbins + k], b = off->g2[i * m->nbins + k];
+      assert_true(a == b || (isnan(a) && isnan(b)));
+    }
+  }
+  assert_int_equal(m->count[ECM_RELAX_UNRESOLVED], nun);
+  assert_int_equal(off->count[ECM_RELAX_UNRESOLVED], 0);
+  ecm_relax_summary s1, s0;
+  assert_int_equal(ecm_relax_summarize(m, NULL, &p, &s1), ECM_OK);
+  assert_int_equal(ecm_relax_summarize(off, NULL, &q, &s0), ECM_OK);
+  print_message("unresolved %zu of %zu; tau_med %.3f s sigma %.3f (off: %.3f s, %.3f; truth "
+                "median 5 s, sigma 0.5)\n",
+                nun, npix, s1.lognormal.tau_med, s1.lognormal.sigma, s0.lognormal.tau_med,
+                s0.lognormal.sigma);
+  /* 128 x 128 of this series: 174 of 16206 converged fits below dt / 10 (1.1 %) */
+  assert_true(nun > 0 && (double)nun < 0.05 * (double)npix);
+  assert_true(s1.lognormal.sigma < s0.lognormal.sigma - 0.1);
+  assert_true(s1.lognormal.tau_med > s0.lognormal.tau_med);
+  for (size_t k = 0; k < m->nbins; k++) /* the ensemble keeps every pixel's g2 */
+    assert_true(s1.ens_g2[k] == s0.ens_g2[k] || (isnan(s1.ens_g2[k]) && isnan(s0.ens_g2[k])));
+  ecm_relax_summary_clear(&s1);
+  ecm_relax_summary_clear(&s0);
+  ecm_relax_maps *bad = NULL;
+  q.unresolved_frac = -1;
+  assert_int_equal(ecm_relax_map(&v, NULL, &q, NULL, &bad), ECM_EINVAL);
+  q.unresolved_frac = NAN;
+  assert_int_equal(ecm_relax_map(&v, NULL, &q, NULL, &bad), ECM_EINVAL);
+  assert_null(bad);
+  ecm_relax_maps_free(m);
+  ecm_relax_maps_free(off);
+  ecm_sim_result_free(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_uniform_truth), cmocka_unit_test(test_heterogeneous_accuracy),
-      cmocka_unit_test(test_degenerate_and_threads), cmocka_unit_test(test_no_decay_crystals)};
+      cmocka_unit_test(test_degenerate_and_threads), cmocka_unit_test(test_no_decay_crystals),
+      cmocka_unit_test(test_unresolved)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,8 @@ extern "C" {
 #endif
 
 /* Status of a map pixel. 0..5 are the KWW fit states (ecm_kww_state, same numbers);
- * 6..8 say why a pixel had no g2. Never renumbered: written into *_status.tif. */
+ * 6..8 say why a pixel had no g2; 9 (appended) marks a converged fit whose tau lies below
+ * the time resolution. Never renumbered: written into *_status.tif. */
 typedef enum ecm_relax_status {
   ECM_RELAX_CONVERGED = 0,
   ECM_RELAX_MAX_ITER = 1,
@@ -35,12 +36,17 @@ typedef enum ecm_relax_status {
                                (no_decay_dchi2; tau NaN) */
   ECM_RELAX_DARK = 6,       /* zero (or non-positive) mean intensity */
   ECM_RELAX_CONSTANT = 7,   /* intensity never changes */
-  ECM_RELAX_NONFINITE = 8   /* NaN or infinity in the series */
+  ECM_RELAX_NONFINITE = 8,  /* NaN or infinity in the series */
+  ECM_RELAX_UNRESOLVED = 9  /* the fit converged, but with tau below unresolved_frac times the
+                               first fitted delay: the whole decay is an extrapolation below
+                               the first measured lag, driven by noise (tiny beta bending a
+                               flat-ish curve; docs/map.md, "Unresolved pixels"). tau, beta,
+                               A NaN; the pixel's g2 is kept (it enters the ensemble) */
 } ecm_relax_status;
 
-#define ECM_RELAX_NSTATUS 9
+#define ECM_RELAX_NSTATUS 10
 
-/* Short name of a status ("converged", ..., "non-finite"). */
+/* Short name of a status ("converged", ..., "non-finite", "unresolved"). */
 const char *ecm_relax_status_name(ecm_relax_status s);
 
 typedef struct ecm_relax_params {
@@ -63,6 +69,12 @@ typedef struct ecm_relax_params {
                                converge keeps its uncorrected fit). ecm_relax_summarize
                                corrects the ensemble fit likewise. The stored g2 (maps.g2)
                                and ens_g2 stay the plain Eq. 4 curves. 0 = off (default 1) */
+  double unresolved_frac;   /* a converged fit (after the bias correction) with tau below
+                               unresolved_frac times the first delay of the fit window
+                               becomes ECM_RELAX_UNRESOLVED (tau, beta, A NaN): tau is not
+                               resolved by the sampling. Finite, >= 0; 0 disables (default
+                               0.1: the fitted decay ends a decade before the first lag;
+                               docs/map.md, "Unresolved pixels") */
 } ecm_relax_params;
 
 ecm_relax_params ecm_relax_default_params(void);

@@ -18,7 +18,8 @@
 const char *ecm_relax_status_name(ecm_relax_status s) {
   static const char *const names[ECM_RELAX_NSTATUS] = {"converged", "max-iter", "singular",
                                                        "bad-input", "masked",   "no-decay",
-                                                       "dark",      "constant", "non-finite"};
+                                                       "dark",      "constant", "non-finite",
+                                                       "unresolved"};
   return (unsigned)s < ECM_RELAX_NSTATUS ? names[s] : "unknown";
 }
 
@@ -31,6 +32,7 @@ ecm_relax_params ecm_relax_default_params(void) {
   p.kww = ecm_kww_default_params();
   p.no_decay_dchi2 = 6;
   p.bias_correction = 1;
+  p.unresolved_frac = 0.1;
   return p;
 }
 
@@ -276,7 +278,8 @@ static void store(ecm_relax_maps *m, size_t idx, ecm_relax_status status, const 
   size_t nb = m->nbins;
   float *g2row = m->g2 + idx * nb;
   if (status != ECM_RELAX_CONVERGED &&
-      !(status <= ECM_RELAX_BAD_FIT_INPUT || status == ECM_RELAX_NO_DECAY))
+      !(status <= ECM_RELAX_BAD_FIT_INPUT || status == ECM_RELAX_NO_DECAY ||
+        status == ECM_RELAX_UNRESOLVED))
     for (size_t k = 0; k < nb; k++) g2row[k] = NAN;
   int ok = status == ECM_RELAX_CONVERGED;
   m->status[idx] = (uint8_t)status;
@@ -354,6 +357,9 @@ static void one_tile(const map_ctx *c, thread_scratch *s, size_t y, size_t x0, s
         }
         if (c->p->bias_correction && status == ECM_RELAX_CONVERGED)
           lane_correct(c, s, c->p->weighted && have_sig ? s->sig : NULL, &r);
+        if (status == ECM_RELAX_CONVERGED && c->nw > 0 &&
+            r.tau < c->p->unresolved_frac * c->m->t[c->i0])
+          status = ECM_RELAX_UNRESOLVED; /* store() leaves tau, beta, A NaN */
         float *g2row = c->m->g2 + idx * nb;
         for (size_t k = 0; k < nb; k++) g2row[k] = (float)s->g2b[k];
       }
@@ -397,6 +403,9 @@ ecm_status ecm_relax_map(const ecm_view *stack, const ecm_mask *mask, const ecm_
   ECM__TRY(ecm_kww_check_params(&p->kww));
   if (!(p->no_decay_dchi2 >= 0))
     return ecm__status_set(ECM_EINVAL, "map: no_decay_dchi2 = %g, must be >= 0", p->no_decay_dchi2);
+  if (!(p->unresolved_frac >= 0) || !isfinite(p->unresolved_frac))
+    return ecm__status_set(ECM_EINVAL, "map: unresolved_frac = %g, must be finite and >= 0",
+                           p->unresolved_frac);
   ECM__TRY(ecm_mask_check(mask, ny, nx));
   ecm_g2_params gp = ecm_g2_default_params();
   gp.max_lag = p->max_lag;
@@ -589,7 +598,8 @@ ecm_status ecm_relax_summarize(const ecm_relax_maps *m, const uint8_t *region,
     for (size_t i = 0; i < npix; i++) {
       if (region && !region[i]) continue;
       double v = m->g2[i * nb + k];
-      if (m->status[i] >= ECM_RELAX_DARK || m->status[i] == ECM_RELAX_MASKED || !isfinite(v))
+      if ((m->status[i] >= ECM_RELAX_DARK && m->status[i] != ECM_RELAX_UNRESOLVED) ||
+          m->status[i] == ECM_RELAX_MASKED || !isfinite(v))
         continue;
       s += v;
       s2 += v * v;

@@ -231,9 +231,9 @@ public final class EcmNative {
       S_SIGMA = 4, S_TAU_MEDIAN = 5, S_BETA_MEAN = 6, S_A_MEAN = 7, S_ENS_TAU = 8,
       S_ENS_BETA = 9, S_ENS_A = 10, S_ENS_CHI2 = 11, S_SERIES_OVER_TAU = 12,
       S_DT_OVER_TAU = 13, S_SECONDS = 14, S_NBINS = 15, S_COUNT0 = 16;
-  /** Pixel status names, codes 0..8 (ecm_relax_status). */
+  /** Pixel status names, codes 0..9 (ecm_relax_status). */
   public static final String[] STATUS_NAMES = {"converged", "max-iter", "singular",
-      "bad-input", "masked", "no-decay", "dark", "constant", "non-finite"};
+      "bad-input", "masked", "no-decay", "dark", "constant", "non-finite", "unresolved"};
 
   /**
    * Relaxation maps (ecm_relax_map + ecm_relax_summarize) of a stack given as ImageJ slices

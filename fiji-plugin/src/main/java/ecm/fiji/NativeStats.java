@@ -19,7 +19,7 @@ public final class NativeStats {
       SP_LNRATIO_SD_ROBUST = 14, SP_LNRATIO_SD_EXPECTED = 15, SP_LNTAU_SD0 = 16,
       SP_LNTAU_SD1 = 17, SP_TAU_MED0 = 18, SP_TAU_MED1 = 19, SP_COUNT0 = 20;
   /** Number of pixel status codes (ecm_relax_status). */
-  public static final int NSTATUS = 9;
+  public static final int NSTATUS = 10;
 
   /** Maps of the two halves: index 0 = frames [0, h), 1 = frames [h, 2h); and the comparison. */
   public static final class Halves {

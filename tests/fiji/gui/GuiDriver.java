@@ -137,7 +137,7 @@ public class GuiDriver {
     small.setTitle("small");
     Gui.check(small.getNFrames() == 300, "simulated stack: " + small.getNFrames() + " frames");
     final int rows0 = Gui.rows();
-    WindowManager.setCurrentWindow(small.getWindow());
+    makeCurrent(small);
     IJ.doCommand(MAPS); // as the menu does: the command on its own thread
     GenericDialog gd = Gui.dialog(MAPS, 20);
     if (gd == null) return null;
@@ -208,7 +208,7 @@ public class GuiDriver {
         "IJ.run from Java is not recorded");
 
     // replay the recorded line as a macro does
-    WindowManager.setCurrentWindow(small.getWindow());
+    makeCurrent(small);
     WindowManager.setTempCurrentImage(small);
     IJ.run(MAPS, options);
     WindowManager.setTempCurrentImage(null);
@@ -221,6 +221,36 @@ public class GuiDriver {
         "both runs logged points_per_decade=8");
     Gui.check(recordedLines(MAPS).size() == 1, "the replay (a macro call) was not recorded");
     return small;
+  }
+
+  /**
+   * Makes imp the current image the way a click on its window does, and waits until ImageJ
+   * agrees: windows opened just before (the simulator's truth maps) may still be receiving
+   * their activation events, which would otherwise make one of them current again.
+   */
+  static void makeCurrent(final ImagePlus imp) {
+    Gui.waitFor(imp.getTitle() + " window showing", 10, new Gui.Cond() {
+      public boolean ok() {
+        return imp.getWindow() != null && imp.getWindow().isShowing();
+      }
+    });
+    for (int i = 0; i < 3; i++) {
+      Gui.onEdt(new Runnable() { // drain pending window events, then activate
+        public void run() {}
+      });
+      Gui.sleep(100);
+    }
+    Gui.onEdt(new Runnable() {
+      public void run() {
+        imp.getWindow().toFront();
+        WindowManager.setCurrentWindow(imp.getWindow());
+      }
+    });
+    Gui.check(Gui.waitFor(imp.getTitle() + " current", 5, new Gui.Cond() {
+      public boolean ok() {
+        return WindowManager.getCurrentImage() == imp;
+      }
+    }), imp.getTitle() + " is the current image");
   }
 
   /** b: Esc while Relaxation Maps runs on a long stack. */
@@ -236,7 +266,7 @@ public class GuiDriver {
     final int cancels = Gui.count(Gui.log(), MAPS + ": cancelled");
     final int started = Gui.count(Gui.log(), MAPS + ": big, 2000 frames");
     final int recorded = recordedLines(MAPS).size();
-    WindowManager.setCurrentWindow(big.getWindow());
+    makeCurrent(big);
     IJ.doCommand(MAPS);
     GenericDialog gd = Gui.dialog(MAPS, 20);
     if (gd == null) return;
@@ -295,7 +325,7 @@ public class GuiDriver {
       final int images = WindowManager.getImageCount(), rows = Gui.rows();
       final int recorded = recordedLines(cmd).size();
       final String logBefore = Gui.log();
-      WindowManager.setCurrentWindow(small.getWindow());
+      makeCurrent(small);
       IJ.doCommand(cmd);
       GenericDialog gd = Gui.dialog(cmd, 20);
       if (gd == null) return;

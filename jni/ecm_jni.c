@@ -255,14 +255,7 @@ JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
     }
   }
   ecm_calib cal;
-  ecm_calib_init(&cal);
-  if (interval > 0) {
-    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
-    if (time_unit && !u) return NULL;
-    cal.frame_interval = interval;
-    snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
-    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
-  }
+  if (!load_calib(env, interval, time_unit, &cal)) return NULL;
   progress_ctx pc;
   if (!progress_init(env, cb, &pc)) return NULL;
   ecm_mask *roi = NULL;
@@ -388,26 +381,21 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeAlign(
     return NULL;
   }
   ecm_align_params p = ecm_align_default_params();
-  const char *rs = (*env)->GetStringUTFChars(env, reference, NULL);
-  if (!rs) return NULL;
-  ecm_status st = ecm_align_ref_parse(rs, &p.reference);
-  (*env)->ReleaseStringUTFChars(env, reference, rs);
+  char name[32];
+  if (!copy_utf(env, reference, "align: reference", name, sizeof name)) return NULL;
+  ecm_status st = ecm_align_ref_parse(name, &p.reference);
   if (st != ECM_OK) {
     throw_status(env, st);
     return NULL;
   }
-  const char *as = (*env)->GetStringUTFChars(env, apply, NULL);
-  if (!as) return NULL;
-  st = ecm_align_apply_parse(as, &p.apply);
-  (*env)->ReleaseStringUTFChars(env, apply, as);
+  if (!copy_utf(env, apply, "align: apply", name, sizeof name)) return NULL;
+  st = ecm_align_apply_parse(name, &p.apply);
   if (st != ECM_OK) {
     throw_status(env, st);
     return NULL;
   }
-  const char *ws = (*env)->GetStringUTFChars(env, window, NULL);
-  if (!ws) return NULL;
-  st = ecm_align_window_parse(ws, &p.window);
-  (*env)->ReleaseStringUTFChars(env, window, ws);
+  if (!copy_utf(env, window, "align: window", name, sizeof name)) return NULL;
+  st = ecm_align_window_parse(name, &p.window);
   if (st != ECM_OK) {
     throw_status(env, st);
     return NULL;
@@ -586,14 +574,7 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_EcmNative_nativeTtcf(
     return NULL;
   }
   ecm_calib cal;
-  ecm_calib_init(&cal);
-  if (interval > 0) {
-    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
-    if (time_unit && !u) return NULL;
-    cal.frame_interval = interval;
-    snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
-    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
-  }
+  if (!load_calib(env, interval, time_unit, &cal)) return NULL;
   jsize nt = 0;
   float *buf = NULL;
   if (!load_stack(env, "two-time correlation", slices, width, height, 3, &nt, &buf)) return NULL;

@@ -104,14 +104,7 @@ JNIEXPORT jlong JNICALL Java_ecm_fiji_NativeG2_nativeOpen(JNIEnv *env, jclass cl
     return 0;
   }
   ecm_calib cal;
-  ecm_calib_init(&cal);
-  if (interval > 0) {
-    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
-    if (time_unit && !u) return 0;
-    cal.frame_interval = interval;
-    snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
-    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
-  }
+  if (!load_calib(env, interval, time_unit, &cal)) return 0;
   jsize nt = 0;
   float *buf = NULL;
   if (!load_stack(env, "g2 inspector", slices, width, height, 3, &nt, &buf)) return 0;

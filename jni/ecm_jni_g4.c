@@ -429,11 +429,6 @@ JNIEXPORT jdouble JNICALL Java_ecm_fiji_NativeG4_nativeDtSeconds(JNIEnv *env, jc
   (void)cls;
   if (!isfinite(interval) || !(interval > 0)) return 0.0;
   ecm_calib cal;
-  ecm_calib_init(&cal);
-  cal.frame_interval = interval;
-  const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
-  if (time_unit && !u) return 0.0;
-  snprintf(cal.time_unit, sizeof cal.time_unit, "%s", u && u[0] ? u : "s");
-  if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
+  if (!load_calib(env, interval, time_unit, &cal)) return 0.0;
   return ecm_calib_dt_seconds(&cal);
 }

@@ -85,14 +85,7 @@ static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring 
     throw_arg(env, m);
     return 0;
   }
-  ecm_calib_init(cal);
-  if (interval > 0) {
-    const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
-    if (time_unit && !u) return 0;
-    cal->frame_interval = interval;
-    snprintf(cal->time_unit, sizeof cal->time_unit, "%s", u && u[0] ? u : "s");
-    if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
-  }
+  if (!load_calib(env, interval, time_unit, cal)) return 0;
   *p = ecm_relax_default_params();
   p->points_per_decade = ppd;
   p->max_lag = (size_t)max_lag;

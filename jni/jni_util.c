@@ -271,3 +271,35 @@ jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n) {
   return a;
 }
 
+
+int load_calib(JNIEnv *env, jdouble interval, jstring time_unit, ecm_calib *cal) {
+  ecm_calib_init(cal);
+  if (!(interval > 0)) return 1;
+  const char *u = time_unit ? (*env)->GetStringUTFChars(env, time_unit, NULL) : NULL;
+  if (time_unit && !u) return 0;
+  cal->frame_interval = interval;
+  snprintf(cal->time_unit, sizeof cal->time_unit, "%s", u && u[0] ? u : "s");
+  if (u) (*env)->ReleaseStringUTFChars(env, time_unit, u);
+  return 1;
+}
+
+int copy_utf(JNIEnv *env, jstring s, const char *what, char *buf, size_t n) {
+  if (!s) {
+    char m[128];
+    snprintf(m, sizeof m, "%s: no value given", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  const char *u = (*env)->GetStringUTFChars(env, s, NULL);
+  if (!u) return 0;
+  size_t len = strlen(u);
+  if (len < n) memcpy(buf, u, len + 1);
+  (*env)->ReleaseStringUTFChars(env, s, u);
+  if (len >= n) {
+    char m[160];
+    snprintf(m, sizeof m, "%s: a value of %zu bytes is not one of the names it takes", what, len);
+    throw_arg(env, m);
+    return 0;
+  }
+  return 1;
+}

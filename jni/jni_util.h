@@ -42,6 +42,12 @@ int load_stack(JNIEnv *env, const char *what, jobjectArray slices, jint width, j
                jint min_frames, jsize *nt_out, float **out);
 /* A mask from a byte[width*height] (non-zero = inside), or *out = NULL for a null array. */
 int load_mask(JNIEnv *env, jbyteArray mask, jint width, jint height, ecm_mask **out);
+/* A calibration with the frame interval in time_unit (null or "" = "s") when interval > 0;
+ * uncalibrated (ecm_calib_init) otherwise. */
+int load_calib(JNIEnv *env, jdouble interval, jstring time_unit, ecm_calib *cal);
+/* A copy of a Java string into buf; a null string, or one of n bytes or more, is an
+ * invalid-argument exception naming `what`. */
+int copy_utf(JNIEnv *env, jstring s, const char *what, char *buf, size_t n);
 /* A new double[] holding v[0..n) (NULL with an exception pending on failure). */
 jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n);
 

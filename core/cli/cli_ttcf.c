@@ -250,6 +250,10 @@ static int run_ttcf(int argc, char **argv) {
   if ((rc = write_all("ttcf", f_json, ecm__sb_str(&sb), sb.len, c.force))) goto done;
   cli_note("ttcf", c.quiet, "g(t) fit: tau = %.4g %s, beta = %.3g (%s); band %s", f->tau, tu,
            f->beta, ecm_kww_state_name(f->state), ecm_ttcf_verdict_name(a->verdict));
+  if (f->state != ECM_KWW_CONVERGED && !normalize)
+    cli_note("ttcf", c.quiet,
+             "hint: the g(t) fit did not converge; static contrast between pixels (e.g. bright "
+             "crystalline regions) adds a non-decaying part to G: try --normalize-pixels");
 done:
   ecm__sb_free(&sb);
   ecm__sb_free(&par);

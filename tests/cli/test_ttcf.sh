@@ -51,4 +51,15 @@ expect_rc 2 -- "$ECM" ttcf r.tif -q
 expect_grep '\-o PREFIX is required' err.txt
 expect_rc 0 -- "$ECM" ttcf --help
 expect_grep 'identically 1' out.txt
+
+# The bundled sample holds two bright static crystals: without per-pixel normalisation their
+# contrast dominates G and the g(t) fit fails, and the user is pointed to the remedy, which
+# recovers the sample's tau (truth: median 10 s).
+SAMPLES=$(cd "$DATA/../../samples" && pwd)
+expect_rc 0 -- "$ECM" ttcf "$SAMPLES/darkfield_small.tif" -o crys
+expect_grep 'try --normalize-pixels' err.txt
+expect_rc 0 -- "$ECM" ttcf "$SAMPLES/darkfield_small.tif" -o crysn --normalize-pixels
+expect_grep 'g\(t\) fit: tau = (9\.[5-9]|10\.[0-4])[0-9]* s, .*\(converged\)' err.txt
+expect_grep '"state": "converged"' crysn_ttcf.json
+if grep -q 'try --normalize-pixels' err.txt; then fail "hint printed with --normalize-pixels"; else ok; fi
 finish

@@ -224,6 +224,10 @@ public class TwoTimeCorrelation implements PlugIn {
         + Util.fmt(s[EcmNative.T_SLOPE]) + " +- " + Util.fmt(s[EcmNative.T_SLOPE_ERR]) + " per "
         + r.timeUnit + "; verdict " + verdictName(v) + "; "
         + String.format(java.util.Locale.ROOT, "%.3f", secs) + " s");
+    if (s[EcmNative.T_FIT_CONVERGED] == 0 && !p.normalizePixels)
+      IJ.log(TITLE + ": hint: the g(t) fit did not converge; static contrast between pixels"
+          + " (e.g. bright crystalline regions) adds a non-decaying part to G: try"
+          + " normalize_pixels");
     return r;
   }
 

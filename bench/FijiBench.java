@@ -18,15 +18,15 @@ public class FijiBench {
     byte[] one = new byte[w * h];
     one[(h / 2) * w + w / 2] = 1;
     double dt = imp.getCalibration().frameInterval;
-    EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, threads, null, one, o[0], o[1], o[2],
+    EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, 6, 0.1, threads, null, one, o[0], o[1], o[2],
         o[3], o[4]); // warm-up: library load, FFT plans
     double best = 1e30, bestCopy = 1e30;
     for (int r = 0; r < 3; r++) {
       long t0 = System.nanoTime();
-      EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, threads, null, one, o[0], o[1],
+      EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, 6, 0.1, threads, null, one, o[0], o[1],
           o[2], o[3], o[4]);
       long t1 = System.nanoTime();
-      EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, threads, null, null, o[0], o[1],
+      EcmNative.relaxMap(slices, w, h, dt, "s", 10, 0, true, 6, 0.1, threads, null, null, o[0], o[1],
           o[2], o[3], o[4]);
       long t2 = System.nanoTime();
       bestCopy = Math.min(bestCopy, (t1 - t0) * 1e-9);

@@ -208,10 +208,31 @@ enum {
   S_LEN = S_COUNT0 + ECM_RELAX_NSTATUS
 };
 
+/* The relax thresholds as ecm map takes them (--no-decay-dchi2, --unresolved): finite numbers
+ * in [0, 1e9], 0 = off. 0 and a pending IllegalArgumentException otherwise. */
+static int check_thresholds(JNIEnv *env, const char *what, jdouble no_decay_dchi2,
+                            jdouble unresolved_frac) {
+  char m[200];
+  if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
+    snprintf(m, sizeof m, "%s: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
+             what, no_decay_dchi2);
+    throw_arg(env, m);
+    return 0;
+  }
+  if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
+    snprintf(m, sizeof m,
+             "%s: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)", what,
+             unresolved_frac);
+    throw_arg(env, m);
+    return 0;
+  }
+  return 1;
+}
+
 JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
-    jstring time_unit, jdouble points_per_decade, jint max_lag, jboolean bias, jint threads,
-    jobject cb, jbyteArray mask, jfloatArray tau, jfloatArray beta, jfloatArray amp,
+    jstring time_unit, jdouble points_per_decade, jint max_lag, jboolean bias,
+    jdouble no_decay_dchi2, jdouble unresolved_frac, jint threads, jobject cb, jbyteArray mask, jfloatArray tau, jfloatArray beta, jfloatArray amp,
     jfloatArray chi2, jfloatArray status) {
   (void)cls;
   /* every argument is checked before the core is called */
@@ -243,6 +264,7 @@ JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
     throw_arg(env, "relaxation maps: maximum lag must be >= 0 (0 = half the series)");
     return NULL;
   }
+  if (!check_thresholds(env, "relaxation maps", no_decay_dchi2, unresolved_frac)) return NULL;
   if (!isfinite(interval) || interval < 0) {
     throw_arg(env, "relaxation maps: frame interval must be >= 0 (0 = uncalibrated)");
     return NULL;
@@ -283,6 +305,8 @@ JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
   p.points_per_decade = points_per_decade;
   p.max_lag = (size_t)max_lag;
   p.bias_correction = bias ? 1 : 0;
+  p.no_decay_dchi2 = no_decay_dchi2;
+  p.unresolved_frac = unresolved_frac;
   ecm_run run = make_run(threads, &pc);
   ecm_relax_maps *maps = NULL;
   st = ecm_relax_map(&v, roi, &p, &run, &maps); /* no JNI call held open across this */

@@ -62,7 +62,8 @@ enum { WI_N_WINDOWS, WI_LENGTH, WI_STEP, WI_DT, WI_SECONDS, WI_LEN };
 /* Check the common map arguments and fill the relax parameters and the calibration.
  * 0 and a pending exception on failure. */
 static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring time_unit,
-                       jdouble ppd, jint max_lag, jboolean bias, jint threads, ecm_calib *cal,
+                       jdouble ppd, jint max_lag, jboolean bias, jdouble no_decay_dchi2,
+                       jdouble unresolved_frac, jint threads, ecm_calib *cal,
                        ecm_relax_params *p) {
   char m[160];
   if (!(ppd > 0) || !isfinite(ppd) || ppd > 1000) {
@@ -72,6 +73,19 @@ static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring 
   }
   if (max_lag < 0) {
     snprintf(m, sizeof m, "%s: maximum lag must be >= 0 (0 = half the series)", what);
+    throw_arg(env, m);
+    return 0;
+  }
+  if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
+    snprintf(m, sizeof m, "%s: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
+             what, no_decay_dchi2);
+    throw_arg(env, m);
+    return 0;
+  }
+  if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
+    snprintf(m, sizeof m,
+             "%s: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)", what,
+             unresolved_frac);
     throw_arg(env, m);
     return 0;
   }
@@ -90,6 +104,8 @@ static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring 
   p->points_per_decade = ppd;
   p->max_lag = (size_t)max_lag;
   p->bias_correction = bias ? 1 : 0;
+  p->no_decay_dchi2 = no_decay_dchi2;
+  p->unresolved_frac = unresolved_frac;
   return 1;
 }
 
@@ -132,13 +148,13 @@ static jobjectArray pack(JNIEnv *env, jobject *objs, jsize n) {
  * each), double[SP_LEN] }. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeStats_nativeSplit(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
-    jstring time_unit, jdouble ppd, jint max_lag, jboolean bias, jint threads, jobject cb,
-    jbyteArray mask) {
+    jstring time_unit, jdouble ppd, jint max_lag, jboolean bias, jdouble no_decay_dchi2,
+    jdouble unresolved_frac, jint threads, jobject cb, jbyteArray mask) {
   (void)cls;
   ecm_calib cal;
   ecm_relax_params p;
-  if (!relax_setup(env, "split maps", interval, time_unit, ppd, max_lag, bias, threads, &cal,
-                   &p))
+  if (!relax_setup(env, "split maps", interval, time_unit, ppd, max_lag, bias, no_decay_dchi2,
+                   unresolved_frac, threads, &cal, &p))
     return NULL;
   progress_ctx pc;
   if (!progress_init(env, cb, &pc)) return NULL;
@@ -209,13 +225,13 @@ done:
  * double[n_windows * W_LEN] per-window rows, double[WI_LEN] }. */
 JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeStats_nativeWindows(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
-    jstring time_unit, jdouble ppd, jint max_lag, jboolean bias, jint threads, jobject cb,
-    jbyteArray mask, jint length, jint step) {
+    jstring time_unit, jdouble ppd, jint max_lag, jboolean bias, jdouble no_decay_dchi2,
+    jdouble unresolved_frac, jint threads, jobject cb, jbyteArray mask, jint length, jint step) {
   (void)cls;
   ecm_calib cal;
   ecm_relax_params p;
-  if (!relax_setup(env, "sliding-window maps", interval, time_unit, ppd, max_lag, bias, threads,
-                   &cal, &p))
+  if (!relax_setup(env, "sliding-window maps", interval, time_unit, ppd, max_lag, bias,
+                   no_decay_dchi2, unresolved_frac, threads, &cal, &p))
     return NULL;
   if (length < 3) {
     throw_arg(env, "sliding-window maps: the window must hold at least 3 frames");

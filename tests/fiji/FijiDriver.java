@@ -118,7 +118,7 @@ public class FijiDriver {
     float[] tau = new float[20], beta = new float[20], a = new float[20], c = new float[20],
         status = new float[20];
     final int[] calls = {0};
-    double[] sum = EcmNative.relaxMap(s.frames, 5, 4, 0.5, "sec", 10, 0, true, 1,
+    double[] sum = EcmNative.relaxMap(s.frames, 5, 4, 0.5, "sec", 10, 0, true, 6, 0.1, 1,
         new ecm.fiji.Progress() {
           public boolean update(double fr, String stage) {
             calls[0]++;
@@ -130,7 +130,7 @@ public class FijiDriver {
     check(sum[EcmNative.S_N_PIXELS] == 20, "n_pixels=" + f(sum[EcmNative.S_N_PIXELS]));
     // cancellation from the callback
     try {
-      EcmNative.relaxMap(s.frames, 5, 4, 0.5, "s", 10, 0, true, 1, new ecm.fiji.Progress() {
+      EcmNative.relaxMap(s.frames, 5, 4, 0.5, "s", 10, 0, true, 6, 0.1, 1, new ecm.fiji.Progress() {
         public boolean update(double fr, String stage) {
           return true;
         }
@@ -141,7 +141,7 @@ public class FijiDriver {
     }
     // a throwing callback cancels too (no JVM crash, no pending exception leak)
     try {
-      EcmNative.relaxMap(s.frames, 5, 4, 0.5, "s", 10, 0, true, 1, new ecm.fiji.Progress() {
+      EcmNative.relaxMap(s.frames, 5, 4, 0.5, "s", 10, 0, true, 6, 0.1, 1, new ecm.fiji.Progress() {
         public boolean update(double fr, String stage) {
           throw new IllegalStateException("boom");
         }
@@ -184,12 +184,12 @@ public class FijiDriver {
       u16[t] = sh;
       u8[t] = by;
     }
-    double[] s16 = EcmNative.relaxMap(u16, 5, 4, 0.5, "s", 10, 0, true, 1, null, null, tau, beta, a, c,
+    double[] s16 = EcmNative.relaxMap(u16, 5, 4, 0.5, "s", 10, 0, true, 6, 0.1, 1, null, null, tau, beta, a, c,
         status);
     check(s16[EcmNative.S_N_PIXELS] == 20 && s16[EcmNative.S_COUNT0 + 8] == 0
             && s16[EcmNative.S_COUNT0 + 6] == 0,
         "16-bit stack mapped (no dark pixels: unsigned)");
-    double[] s8 = EcmNative.relaxMap(u8, 5, 4, 0.5, "s", 10, 0, true, 1, null, null, tau, beta, a, c,
+    double[] s8 = EcmNative.relaxMap(u8, 5, 4, 0.5, "s", 10, 0, true, 6, 0.1, 1, null, null, tau, beta, a, c,
         status);
     check(s8[EcmNative.S_N_PIXELS] == 20 && s8[EcmNative.S_COUNT0 + 6] == 0,
         "8-bit stack mapped (no dark pixels: unsigned)");

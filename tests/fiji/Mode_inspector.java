@@ -230,15 +230,15 @@ public class Mode_inspector {
     expectEcm("ROI outside the image", () -> ins.roi(new Roi(40, 40, 5, 5)));
     expectEcm("line ROI", () -> ins.roi(new ij.gui.Line(0, 0, 5, 5)));
     final long h = ins.handle();
-    expectEcm("native pixel outside (raw)", () -> raw("nativePixel", new Class<?>[] {long.class, int.class, int.class, double.class, int.class, boolean.class}, h, 12, 0, 10.0, 0, true));
+    expectEcm("native pixel outside (raw)", () -> raw("nativePixel", new Class<?>[] {long.class, int.class, int.class, double.class, int.class, boolean.class, double.class, double.class}, h, 12, 0, 10.0, 0, true, 6.0, 0.1));
     expectEcm("native mask of the wrong size (raw)", () -> NativeG2.roi(h, new byte[7], 10, 0,
-        true, 1, null));
-    expectEcm("native max_lag too large", () -> NativeG2.pixel(h, 0, 0, 10, 399, true));
-    expectEcm("empty ROI mask", () -> NativeG2.roi(h, new byte[120], 10, 0, true, 1, null));
+        true, 6, 0.1, 1, null));
+    expectEcm("native max_lag too large", () -> NativeG2.pixel(h, 0, 0, 10, 399, true, 6, 0.1));
+    expectEcm("empty ROI mask", () -> NativeG2.roi(h, new byte[120], 10, 0, true, 6, 0.1, 1, null));
     byte[] all = new byte[120];
     java.util.Arrays.fill(all, (byte) 1);
     try {
-      NativeG2.roi(h, all, 10, 0, true, 1, new Progress() {
+      NativeG2.roi(h, all, 10, 0, true, 6, 0.1, 1, new Progress() {
         public boolean update(double fr, String stage) {
           return true;
         }
@@ -251,13 +251,13 @@ public class Mode_inspector {
     ins.close();
     FijiDriver.check(!ins.isOpen(), "session closed");
     expectEcm("session use after close", () -> ins.pixel(1, 1));
-    expectEcm("native handle use after close", () -> NativeG2.pixel(h, 1, 1, 10, 0, true));
-    expectEcm("native ROI after close", () -> NativeG2.roi(h, all, 10, 0, true, 1, null));
+    expectEcm("native handle use after close", () -> NativeG2.pixel(h, 1, 1, 10, 0, true, 6, 0.1));
+    expectEcm("native ROI after close", () -> NativeG2.roi(h, all, 10, 0, true, 6, 0.1, 1, null));
     ins.close();
     NativeG2.close(h);
     FijiDriver.check(true, "double close is a no-op");
-    expectEcm("never-valid handle", () -> NativeG2.pixel(987654321L, 1, 1, 10, 0, true));
-    expectEcm("handle 0", () -> NativeG2.pixel(0, 1, 1, 10, 0, true));
+    expectEcm("never-valid handle", () -> NativeG2.pixel(987654321L, 1, 1, 10, 0, true, 6, 0.1));
+    expectEcm("handle 0", () -> NativeG2.pixel(0, 1, 1, 10, 0, true, 6, 0.1));
     NativeG2.close(-5);
     NativeG2.close(123456789L);
     FijiDriver.check(true, "closing unknown handles is a no-op");
@@ -285,7 +285,7 @@ public class Mode_inspector {
     int cycles = 300;
     for (int i = 0; i < cycles; i++) {
       long hh = NativeG2.open(big, 64, 64, 0.5, "s");
-      if (i % 10 == 0) NativeG2.pixel(hh, i % 64, (i / 64) % 64, 10, 0, true);
+      if (i % 10 == 0) NativeG2.pixel(hh, i % 64, (i / 64) % 64, 10, 0, true, 6, 0.1);
       NativeG2.close(hh);
       NativeG2.close(hh);
     }
@@ -302,7 +302,7 @@ public class Mode_inspector {
         long end = System.nanoTime() + 20_000_000_000L;
         for (int i = 0; System.nanoTime() < end; i++) {
           try {
-            NativeG2.pixel(hc, i % 12, i % 10, 10, 0, true);
+            NativeG2.pixel(hc, i % 12, i % 10, 10, 0, true, 6, 0.1);
             okBad[0]++;
           } catch (EcmException ex) {
             okBad[1]++;

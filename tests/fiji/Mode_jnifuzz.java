@@ -231,6 +231,34 @@ public class Mode_jnifuzz {
     return new float[N];
   }
 
+  /** no_decay_dchi2 / unresolved_frac values: in range [0, 1e9] or not (NaN, inf, < 0, > 1e9). */
+  static final double[] BAD_THRESHOLDS = {Double.NaN, Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY, -1, -Double.MIN_VALUE, -0.0, 0, Double.MIN_VALUE, 0.1, 6, 1e9,
+      Math.nextUp(1e9), 1e10, 1e308, -1e308};
+
+  static boolean thresholdOk(double v) {
+    return v >= 0 && v <= 1e9;
+  }
+
+  /** The call with each hostile threshold (the other at its default): out of range must fail. */
+  interface ThresholdCall {
+    Object call(double noDecayDchi2, double unresolvedFrac) throws Throwable;
+  }
+
+  static void thresholds(final String entry, final ThresholdCall c) {
+    for (final double v : BAD_THRESHOLDS) {
+      for (int which = 0; which < 2; which++) {
+        final double nd = which == 0 ? v : 6, uf = which == 0 ? 0.1 : v;
+        final String what = which == 0 ? "no_decay_dchi2=" + v : "unresolved=" + v;
+        call(entry, what, () -> {
+          Object r = c.call(nd, uf);
+          FijiDriver.check(thresholdOk(v), entry + " " + what + ": out of range but accepted");
+          return r;
+        });
+      }
+    }
+  }
+
   // ---- raw natives ----
 
   static void relax() {
@@ -269,6 +297,8 @@ public class Mode_jnifuzz {
         null, null, out(), out(), new float[1], out(), out()));
     call(e, "output-last-null", () -> NativeFuzzAccess.relaxMap(ok, W, H, 0.5, "s", 10, 0, true,
         1, null, null, out(), out(), out(), out(), null));
+    thresholds(e, (nd, uf) -> NativeFuzzAccess.relaxMap(ok, W, H, 0.5, "s", 10, 0, true, nd, uf,
+        1, null, null, out(), out(), out(), out(), out()));
   }
 
   static String abbrev(String s) {
@@ -506,6 +536,12 @@ public class Mode_jnifuzz {
     for (final Progress p : PROGRESS)
       call("nativeG2Roi", "progress=" + p, () -> NativeFuzzAccess.g2Roi(h, bytes(N, 1), 10, 0,
           true, 1, p));
+    for (final long hh : new long[] {h, hnan, hzero}) {
+      thresholds("nativeG2Pixel", (nd, uf) -> NativeFuzzAccess.g2Pixel(hh, 1, 1, 10, 0, true, nd,
+          uf));
+      thresholds("nativeG2Roi", (nd, uf) -> NativeFuzzAccess.g2Roi(hh, bytes(N, 1), 10, 0, true,
+          nd, uf, 1, null));
+    }
     // a progress callback that closes the very session being computed (and re-enters JNI)
     final long hc = NativeFuzzAccess.g2Open(ok, W, H, 0.5, "s");
     call("nativeG2Roi", "progress-closes-session", () -> NativeFuzzAccess.g2Roi(hc, bytes(N, 1),
@@ -738,6 +774,10 @@ public class Mode_jnifuzz {
       call("nativeWindows", "mask=" + m[0], () -> NativeFuzzAccess.windows(ok, W, H, 0.5, "s", 10,
           0, true, 1, null, (byte[]) m[1], 4, 2));
     }
+    thresholds("nativeSplit", (nd, uf) -> NativeFuzzAccess.split(ok, W, H, 0.5, "s", 10, 0, true,
+        nd, uf, 1, null, null));
+    thresholds("nativeWindows", (nd, uf) -> NativeFuzzAccess.windows(ok, W, H, 0.5, "s", 10, 0,
+        true, nd, uf, 1, null, null, 4, 2));
   }
 
   static void stats() {

@@ -50,7 +50,7 @@ public class Mode_split {
     int n = w * h;
     float[] tau = new float[n], beta = new float[n], a = new float[n], c = new float[n],
         st = new float[n];
-    EcmNative.relaxMap(Arrays.copyOfRange(all, from, to), w, h, dt, "s", 10, 0, true, 2, null,
+    EcmNative.relaxMap(Arrays.copyOfRange(all, from, to), w, h, dt, "s", 10, 0, true, 6, 0.1, 2, null,
         mask, tau, beta, a, c, st);
     return new float[][] {tau, beta, st};
   }
@@ -310,19 +310,19 @@ public class Mode_split {
       }
     };
     try {
-      NativeStats.split(all, w, h, dt, "s", 10, 0, true, 1, cancel, null);
+      NativeStats.split(all, w, h, dt, "s", 10, 0, true, 6, 0.1, 1, cancel, null);
       check(false, "cancel halves: no exception");
     } catch (EcmException e) {
       check(e.isCancel(), "cancel halves -> EcmException code " + e.getCode());
     }
     try {
-      NativeStats.windows(all, w, h, dt, "s", 10, 0, true, 1, cancel, null, 100, 50);
+      NativeStats.windows(all, w, h, dt, "s", 10, 0, true, 6, 0.1, 1, cancel, null, 100, 50);
       check(false, "cancel windows: no exception");
     } catch (EcmException e) {
       check(e.isCancel(), "cancel windows -> EcmException code " + e.getCode());
     }
     try {
-      NativeStats.windows(all, w, h, dt, "s", 10, 0, true, 1, null, null, 3, Integer.MAX_VALUE);
+      NativeStats.windows(all, w, h, dt, "s", 10, 0, true, 6, 0.1, 1, null, null, 3, Integer.MAX_VALUE);
       check(true, "step larger than the series: one window");
     } catch (EcmException e) {
       check(false, "huge step: " + e.getMessage());
@@ -330,7 +330,7 @@ public class Mode_split {
     try {
       NativeStats.split(new Object[] {new float[4], new float[3], new float[4], new float[4],
                             new float[4], new float[4]},
-          2, 2, 0, "s", 10, 0, true, 1, null, null);
+          2, 2, 0, "s", 10, 0, true, 6, 0.1, 1, null, null);
       check(false, "short slice: no exception");
     } catch (EcmException e) {
       check(true, "short slice refused: " + e.getMessage());

@@ -7,7 +7,7 @@ public final class EcmNativeAccess {
   public static double[] raw(Object[] slices, int w, int h, float[] tau, float[] beta, float[] a,
       float[] chi2, float[] status) {
     EcmNative.load();
-    return EcmNative.nativeRelaxMap(slices, w, h, 0.5, "s", 10, 0, true, 1, null, null, tau, beta, a,
-        chi2, status);
+    return EcmNative.nativeRelaxMap(slices, w, h, 0.5, "s", 10, 0, true, 6, 0.1, 1, null, null,
+        tau, beta, a, chi2, status);
   }
 }

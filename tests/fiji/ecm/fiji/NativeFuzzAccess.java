@@ -36,12 +36,21 @@ public final class NativeFuzzAccess {
         dose, corr, driftX, driftY, jitter, crystals, crystalRadius, seed, threads, progress);
   }
 
+  /** nativeRelaxMap with no_decay_dchi2 and unresolved_frac at the core's defaults. */
   public static double[] relaxMap(Object[] slices, int width, int height, double interval,
       String timeUnit, double ppd, int maxLag, boolean bias, int threads, Progress progress,
       byte[] mask, float[] tau, float[] beta, float[] amp, float[] chi2, float[] status) {
+    return relaxMap(slices, width, height, interval, timeUnit, ppd, maxLag, bias, 6, 0.1,
+        threads, progress, mask, tau, beta, amp, chi2, status);
+  }
+
+  public static double[] relaxMap(Object[] slices, int width, int height, double interval,
+      String timeUnit, double ppd, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask, float[] tau,
+      float[] beta, float[] amp, float[] chi2, float[] status) {
     EcmNative.load();
     return EcmNative.nativeRelaxMap(slices, width, height, interval, timeUnit, ppd, maxLag, bias,
-        threads, progress, mask, tau, beta, amp, chi2, status);
+        noDecayDchi2, unresolvedFrac, threads, progress, mask, tau, beta, amp, chi2, status);
   }
 
   /** nativeAlign with the other parameters at the defaults of `ecm align`. */
@@ -84,16 +93,29 @@ public final class NativeFuzzAccess {
     return NativeG2.nativeOpen(slices, width, height, interval, timeUnit);
   }
 
+  /** nativePixel with no_decay_dchi2 and unresolved_frac at the core's defaults. */
   public static Object[] g2Pixel(long handle, int x, int y, double ppd, int maxLag,
       boolean bias) {
+    return g2Pixel(handle, x, y, ppd, maxLag, bias, 6, 0.1);
+  }
+
+  public static Object[] g2Pixel(long handle, int x, int y, double ppd, int maxLag,
+      boolean bias, double noDecayDchi2, double unresolvedFrac) {
     EcmNative.load();
-    return NativeG2.nativePixel(handle, x, y, ppd, maxLag, bias);
+    return NativeG2.nativePixel(handle, x, y, ppd, maxLag, bias, noDecayDchi2, unresolvedFrac);
+  }
+
+  /** nativeRoi with no_decay_dchi2 and unresolved_frac at the core's defaults. */
+  public static Object[] g2Roi(long handle, byte[] mask, double ppd, int maxLag, boolean bias,
+      int threads, Progress progress) {
+    return g2Roi(handle, mask, ppd, maxLag, bias, 6, 0.1, threads, progress);
   }
 
   public static Object[] g2Roi(long handle, byte[] mask, double ppd, int maxLag, boolean bias,
-      int threads, Progress progress) {
+      double noDecayDchi2, double unresolvedFrac, int threads, Progress progress) {
     EcmNative.load();
-    return NativeG2.nativeRoi(handle, mask, ppd, maxLag, bias, threads, progress);
+    return NativeG2.nativeRoi(handle, mask, ppd, maxLag, bias, noDecayDchi2, unresolvedFrac,
+        threads, progress);
   }
 
   public static void g2Close(long handle) {
@@ -145,20 +167,37 @@ public final class NativeFuzzAccess {
 
   // ---- NativeStats (jni/ecm_jni_split.c, jni/ecm_jni_stats.c) ----
 
+  /** nativeSplit with no_decay_dchi2 and unresolved_frac at the core's defaults. */
   public static Object[] split(Object[] slices, int width, int height, double interval,
       String timeUnit, double ppd, int maxLag, boolean bias, int threads, Progress progress,
       byte[] mask) {
-    EcmNative.load();
-    return NativeStats.nativeSplit(slices, width, height, interval, timeUnit, ppd, maxLag, bias,
-        threads, progress, mask);
+    return split(slices, width, height, interval, timeUnit, ppd, maxLag, bias, 6, 0.1, threads,
+        progress, mask);
   }
 
+  public static Object[] split(Object[] slices, int width, int height, double interval,
+      String timeUnit, double ppd, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask) {
+    EcmNative.load();
+    return NativeStats.nativeSplit(slices, width, height, interval, timeUnit, ppd, maxLag, bias,
+        noDecayDchi2, unresolvedFrac, threads, progress, mask);
+  }
+
+  /** nativeWindows with no_decay_dchi2 and unresolved_frac at the core's defaults. */
   public static Object[] windows(Object[] slices, int width, int height, double interval,
       String timeUnit, double ppd, int maxLag, boolean bias, int threads, Progress progress,
       byte[] mask, int length, int step) {
+    return windows(slices, width, height, interval, timeUnit, ppd, maxLag, bias, 6, 0.1, threads,
+        progress, mask, length, step);
+  }
+
+  public static Object[] windows(Object[] slices, int width, int height, double interval,
+      String timeUnit, double ppd, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask, int length,
+      int step) {
     EcmNative.load();
     return NativeStats.nativeWindows(slices, width, height, interval, timeUnit, ppd, maxLag, bias,
-        threads, progress, mask, length, step);
+        noDecayDchi2, unresolvedFrac, threads, progress, mask, length, step);
   }
 
   public static double[] spearman(float[] a, float[] b, byte[] mask, int width, int height,

@@ -240,13 +240,15 @@ public final class EcmNative {
    * (float[], short[] read as unsigned, byte[] read as unsigned), each width*height long.
    * The five output arrays must hold width*height values; they receive tau, beta, A,
    * reduced chi2 and the status code of each pixel. mask: width*height flags (non-zero =
-   * inside the ROI; pixels outside get status "masked") or null. Returns the summary
-   * numbers (S_*) over the pixels inside.
+   * inside the ROI; pixels outside get status "masked") or null. noDecayDchi2 and
+   * unresolvedFrac are ecm_relax_params.no_decay_dchi2 and .unresolved_frac (ecm map
+   * --no-decay-dchi2, --unresolved; defaults 6 and 0.1, 0 = off, at most 1e9). Returns the
+   * summary numbers (S_*) over the pixels inside.
    */
   public static double[] relaxMap(Object[] slices, int width, int height, double frameInterval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection, int threads,
-      Progress progress, byte[] mask, float[] tau, float[] beta, float[] amp, float[] chi2,
-      float[] status) {
+      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection,
+      double noDecayDchi2, double unresolvedFrac, int threads, Progress progress, byte[] mask,
+      float[] tau, float[] beta, float[] amp, float[] chi2, float[] status) {
     if (slices == null || slices.length < 3)
       throw new EcmException(EcmException.ENODATA, "relaxation maps need at least 3 frames"
           + (slices == null ? "" : " (this stack has " + slices.length + ")"));
@@ -261,6 +263,7 @@ public final class EcmNative {
     if (!(pointsPerDecade > 0) || pointsPerDecade > 1000)
       throw new EcmException(EcmException.EINVAL, "points per decade must be in (0, 1000]");
     if (maxLag < 0) throw new EcmException(EcmException.EINVAL, "maximum lag must be >= 0");
+    checkRelaxThresholds(noDecayDchi2, unresolvedFrac);
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     if (!(frameInterval >= 0) || Double.isInfinite(frameInterval))
       throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
@@ -273,8 +276,24 @@ public final class EcmNative {
     }
     load();
     return nativeRelaxMap(slices, width, height, frameInterval, timeUnit == null ? "" : timeUnit,
-        pointsPerDecade, maxLag, biasCorrection, threads, progress, mask, tau, beta, amp, chi2,
-        status);
+        pointsPerDecade, maxLag, biasCorrection, noDecayDchi2, unresolvedFrac, threads, progress,
+        mask, tau, beta, amp, chi2, status);
+  }
+
+  /** Largest no_decay_dchi2 and unresolved fraction accepted (as ecm map). */
+  static final double MAX_THRESHOLD = 1e9;
+
+  /**
+   * Refuses a no-decay threshold (chi2) or an unresolved fraction that is not a finite
+   * number in [0, 1e9] (the range of ecm map --no-decay-dchi2 and --unresolved; 0 = off).
+   */
+  static void checkRelaxThresholds(double noDecayDchi2, double unresolvedFrac) {
+    if (!(noDecayDchi2 >= 0 && noDecayDchi2 <= MAX_THRESHOLD))
+      throw new EcmException(EcmException.EINVAL, "no_decay_dchi2 must be a number in [0, 1e9]"
+          + " (0 = no flatness test; got " + noDecayDchi2 + ")");
+    if (!(unresolvedFrac >= 0 && unresolvedFrac <= MAX_THRESHOLD))
+      throw new EcmException(EcmException.EINVAL, "unresolved must be a number in [0, 1e9]"
+          + " (a fraction of the first delay; 0 = off; got " + unresolvedFrac + ")");
   }
 
   /** Result of {@link #align}: per-frame shifts (px, applied to align the frame), peaks and
@@ -470,9 +489,9 @@ public final class EcmNative {
       double crystalRadius, long seed, int threads, Progress progress);
 
   static native double[] nativeRelaxMap(Object[] slices, int width, int height, double interval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
-      Progress progress, byte[] mask, float[] tau, float[] beta, float[] amp, float[] chi2,
-      float[] status);
+      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask, float[] tau,
+      float[] beta, float[] amp, float[] chi2, float[] status);
 
   static native Object[] nativeAlign(Object[] slices, int width, int height, String reference,
       int refFrame, int refCount, int block, int upsample, String window, double regularization,

@@ -138,6 +138,7 @@ public class G2Inspector implements PlugIn {
     if (!(p.pointsPerDecade > 0) || p.pointsPerDecade > 1000)
       throw new EcmException(EcmException.EINVAL, "points per decade must be in (0, 1000]");
     if (p.maxLag < 0) throw new EcmException(EcmException.EINVAL, "max_lag must be >= 0");
+    p.checkThresholds();
     Object[] slices = Util.timeSlices(stack, p.slicesAsTime, "the g2 inspector", 3);
     if (p.maxLag > slices.length - 2)
       throw new EcmException(EcmException.EINVAL, "max_lag=" + p.maxLag + " is too large for "
@@ -155,7 +156,9 @@ public class G2Inspector implements PlugIn {
         + stack.getWidth() + " x " + stack.getHeight() + ", frame interval "
         + (dt > 0 ? Util.fmt(dt) + " " + unit : "unknown (lags in frames)")
         + ", points_per_decade=" + Util.fmt(p.pointsPerDecade) + ", max_lag=" + p.maxLag
-        + ", bias_correction=" + p.biasCorrection + "; native copy "
+        + ", bias_correction=" + p.biasCorrection + ", no_decay_dchi2="
+        + Util.fmt(p.noDecayDchi2) + ", unresolved=" + Util.fmt(p.unresolvedFrac)
+        + "; native copy "
         + String.format(Locale.ROOT, "%.1f", 4.0 * slices.length * stack.getWidth()
             * stack.getHeight() / (1 << 20)) + " MB");
   }
@@ -214,7 +217,7 @@ public class G2Inspector implements PlugIn {
           + ") is outside the " + imp.getWidth() + " x " + imp.getHeight() + " image");
     long t0 = System.nanoTime();
     NativeG2.Curve c = NativeG2.pixel(handle, x, y, params.pointsPerDecade, params.maxLag,
-        params.biasCorrection);
+        params.biasCorrection, params.noDecayDchi2, params.unresolvedFrac);
     Result r = result(c, t0);
     r.target = "pixel";
     r.x = x;
@@ -234,7 +237,7 @@ public class G2Inspector implements PlugIn {
           + "' contains no pixel of the image");
     long t0 = System.nanoTime();
     NativeG2.Curve c = NativeG2.roi(handle, mask, params.pointsPerDecade, params.maxLag,
-        params.biasCorrection, 0, null);
+        params.biasCorrection, params.noDecayDchi2, params.unresolvedFrac, 0, null);
     Result r = result(c, t0);
     r.target = "roi";
     finish(r);

@@ -48,10 +48,12 @@ public final class NativeG2 {
     }
   }
 
-  private static void checkFit(double pointsPerDecade, int maxLag) {
+  private static void checkFit(double pointsPerDecade, int maxLag, double noDecayDchi2,
+      double unresolvedFrac) {
     if (!(pointsPerDecade > 0) || pointsPerDecade > 1000)
       throw new EcmException(EcmException.EINVAL, "points per decade must be in (0, 1000]");
     if (maxLag < 0) throw new EcmException(EcmException.EINVAL, "maximum lag must be >= 0");
+    EcmNative.checkRelaxThresholds(noDecayDchi2, unresolvedFrac);
   }
 
   private static void checkHandle(long handle) {
@@ -83,13 +85,17 @@ public final class NativeG2 {
     return nativeOpen(slices, width, height, frameInterval, timeUnit == null ? "" : timeUnit);
   }
 
-  /** g2 and fit of pixel (x, y), 0-based: exactly the Relaxation Maps pixel. */
+  /**
+   * g2 and fit of pixel (x, y), 0-based: exactly the Relaxation Maps pixel with the same
+   * parameters (noDecayDchi2, unresolvedFrac: as {@link EcmNative#relaxMap}).
+   */
   public static Curve pixel(long handle, int x, int y, double pointsPerDecade, int maxLag,
-      boolean biasCorrection) {
+      boolean biasCorrection, double noDecayDchi2, double unresolvedFrac) {
     checkHandle(handle);
-    checkFit(pointsPerDecade, maxLag);
+    checkFit(pointsPerDecade, maxLag, noDecayDchi2, unresolvedFrac);
     EcmNative.load();
-    return new Curve(nativePixel(handle, x, y, pointsPerDecade, maxLag, biasCorrection));
+    return new Curve(nativePixel(handle, x, y, pointsPerDecade, maxLag, biasCorrection,
+        noDecayDchi2, unresolvedFrac));
   }
 
   /**
@@ -97,14 +103,15 @@ public final class NativeG2 {
    * the pixels' g2, sem across pixels, and its KWW fit (Relaxation Maps' ensemble).
    */
   public static Curve roi(long handle, byte[] mask, double pointsPerDecade, int maxLag,
-      boolean biasCorrection, int threads, Progress progress) {
+      boolean biasCorrection, double noDecayDchi2, double unresolvedFrac, int threads,
+      Progress progress) {
     checkHandle(handle);
-    checkFit(pointsPerDecade, maxLag);
+    checkFit(pointsPerDecade, maxLag, noDecayDchi2, unresolvedFrac);
     if (mask == null) throw new EcmException(EcmException.EINVAL, "no ROI mask");
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     EcmNative.load();
-    return new Curve(nativeRoi(handle, mask, pointsPerDecade, maxLag, biasCorrection, threads,
-        progress));
+    return new Curve(nativeRoi(handle, mask, pointsPerDecade, maxLag, biasCorrection,
+        noDecayDchi2, unresolvedFrac, threads, progress));
   }
 
   /** Free a session's stack copy; closing a closed (or never valid) handle does nothing. */
@@ -166,10 +173,10 @@ public final class NativeG2 {
       String timeUnit);
 
   static native Object[] nativePixel(long handle, int x, int y, double pointsPerDecade,
-      int maxLag, boolean bias);
+      int maxLag, boolean bias, double noDecayDchi2, double unresolvedFrac);
 
   static native Object[] nativeRoi(long handle, byte[] mask, double pointsPerDecade, int maxLag,
-      boolean bias, int threads, Progress progress);
+      boolean bias, double noDecayDchi2, double unresolvedFrac, int threads, Progress progress);
 
   static native void nativeClose(long handle);
 

@@ -45,7 +45,8 @@ public final class NativeStats {
   }
 
   private static void checkMapArgs(Object[] slices, int width, int height, double frameInterval,
-      double pointsPerDecade, int maxLag, int threads, byte[] mask, String what) {
+      double pointsPerDecade, int maxLag, double noDecayDchi2, double unresolvedFrac,
+      int threads, byte[] mask, String what) {
     if (slices == null)
       throw new EcmException(EcmException.ENODATA, what + ": no frames");
     if (width < 1 || height < 1)
@@ -64,6 +65,7 @@ public final class NativeStats {
     if (!(pointsPerDecade > 0) || pointsPerDecade > 1000)
       throw new EcmException(EcmException.EINVAL, "points per decade must be in (0, 1000]");
     if (maxLag < 0) throw new EcmException(EcmException.EINVAL, "maximum lag must be >= 0");
+    EcmNative.checkRelaxThresholds(noDecayDchi2, unresolvedFrac);
     if (threads < 0) throw new EcmException(EcmException.EINVAL, "threads must be >= 0");
     if (!(frameInterval >= 0) || Double.isInfinite(frameInterval))
       throw new EcmException(EcmException.EINVAL, "frame interval must be >= 0");
@@ -77,17 +79,17 @@ public final class NativeStats {
    * parameters (as {@link EcmNative#relaxMap}), and their comparison (ecm_relax_compare).
    */
   public static Halves split(Object[] slices, int width, int height, double frameInterval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection, int threads,
-      Progress progress, byte[] mask) {
-    checkMapArgs(slices, width, height, frameInterval, pointsPerDecade, maxLag, threads, mask,
-        "split maps");
+      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection,
+      double noDecayDchi2, double unresolvedFrac, int threads, Progress progress, byte[] mask) {
+    checkMapArgs(slices, width, height, frameInterval, pointsPerDecade, maxLag, noDecayDchi2,
+        unresolvedFrac, threads, mask, "split maps");
     if (slices.length < 6)
       throw new EcmException(EcmException.ENODATA, "split maps need at least 6 frames (3 per"
           + " half; this stack has " + slices.length + ")");
     EcmNative.load();
     return new Halves(nativeSplit(slices, width, height, frameInterval,
-        timeUnit == null ? "" : timeUnit, pointsPerDecade, maxLag, biasCorrection, threads,
-        progress, mask));
+        timeUnit == null ? "" : timeUnit, pointsPerDecade, maxLag, biasCorrection, noDecayDchi2,
+        unresolvedFrac, threads, progress, mask));
   }
 
   // ---- sliding windows ----
@@ -130,10 +132,11 @@ public final class NativeStats {
    * k = 0 .. floor((N - length) / step); each exactly ecm_relax_map of its frames.
    */
   public static Windows windows(Object[] slices, int width, int height, double frameInterval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection, int threads,
-      Progress progress, byte[] mask, int length, int step) {
-    checkMapArgs(slices, width, height, frameInterval, pointsPerDecade, maxLag, threads, mask,
-        "sliding-window maps");
+      String timeUnit, double pointsPerDecade, int maxLag, boolean biasCorrection,
+      double noDecayDchi2, double unresolvedFrac, int threads, Progress progress, byte[] mask,
+      int length, int step) {
+    checkMapArgs(slices, width, height, frameInterval, pointsPerDecade, maxLag, noDecayDchi2,
+        unresolvedFrac, threads, mask, "sliding-window maps");
     if (length < 3)
       throw new EcmException(EcmException.EINVAL, "the window must hold at least 3 frames (got "
           + length + ")");
@@ -149,8 +152,8 @@ public final class NativeStats {
           + " pixels do not fit a Java array: use a larger step");
     EcmNative.load();
     return new Windows(nativeWindows(slices, width, height, frameInterval,
-        timeUnit == null ? "" : timeUnit, pointsPerDecade, maxLag, biasCorrection, threads,
-        progress, mask, length, step));
+        timeUnit == null ? "" : timeUnit, pointsPerDecade, maxLag, biasCorrection, noDecayDchi2,
+        unresolvedFrac, threads, progress, mask, length, step));
   }
 
   // ---- Spearman of two maps ----
@@ -249,12 +252,12 @@ public final class NativeStats {
   // ---- native methods (jni/ecm_jni_split.c, jni/ecm_jni_stats.c) ----
 
   static native Object[] nativeSplit(Object[] slices, int width, int height, double interval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
-      Progress progress, byte[] mask);
+      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask);
 
   static native Object[] nativeWindows(Object[] slices, int width, int height, double interval,
-      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, int threads,
-      Progress progress, byte[] mask, int length, int step);
+      String timeUnit, double pointsPerDecade, int maxLag, boolean bias, double noDecayDchi2,
+      double unresolvedFrac, int threads, Progress progress, byte[] mask, int length, int step);
 
   static native double[] nativeSpearman(float[] a, float[] b, byte[] mask, int width, int height,
       int block, int permutations, long seed, int maxLag);

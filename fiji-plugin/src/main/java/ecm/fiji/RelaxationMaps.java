@@ -96,11 +96,14 @@ public class RelaxationMaps implements PlugIn {
     IJ.log(TITLE + ": " + imp.getTitle() + ", " + slices.length + " frames of " + w + " x " + h
         + ", frame interval " + (dt > 0 ? Util.fmt(dt) + " " + unit : "unknown (lags in frames)")
         + ", points_per_decade=" + Util.fmt(p.pointsPerDecade) + ", max_lag=" + p.maxLag
-        + ", bias_correction=" + p.biasCorrection + ", threads=" + p.threads
+        + ", bias_correction=" + p.biasCorrection + ", no_decay_dchi2="
+        + Util.fmt(p.noDecayDchi2) + ", unresolved=" + Util.fmt(p.unresolvedFrac)
+        + ", threads=" + p.threads
         + (mask != null ? ", ROI of " + Util.count(mask) + " pixels" : ""));
     long t0 = System.nanoTime();
     double[] s = EcmNative.relaxMap(slices, w, h, dt, unit, p.pointsPerDecade, p.maxLag,
-        p.biasCorrection, p.threads, progress, mask, tau, beta, amp, chi2, status);
+        p.biasCorrection, p.noDecayDchi2, p.unresolvedFrac, p.threads, progress, mask, tau, beta,
+        amp, chi2, status);
     double secs = (System.nanoTime() - t0) * 1e-9;
     Result r = new Result();
     r.summary = s;

@@ -143,7 +143,9 @@ public class SplitMaps implements PlugIn {
         + ", mode=" + (sliding ? "sliding, window=" + p.window + ", step=" + p.step : "halves")
         + ", frame interval " + (dt > 0 ? Util.fmt(dt) + " " + unit : "unknown (lags in frames)")
         + ", points_per_decade=" + Util.fmt(p.pointsPerDecade) + ", max_lag=" + p.maxLag
-        + ", bias_correction=" + p.biasCorrection + ", threads=" + p.threads
+        + ", bias_correction=" + p.biasCorrection + ", no_decay_dchi2="
+        + Util.fmt(p.noDecayDchi2) + ", unresolved=" + Util.fmt(p.unresolvedFrac)
+        + ", threads=" + p.threads
         + (mask != null ? ", ROI of " + Util.count(mask) + " pixels" : ""));
     long t0 = System.nanoTime();
     Result r = new Result();
@@ -152,7 +154,8 @@ public class SplitMaps implements PlugIn {
     String base = imp.getShortTitle();
     if (!sliding) {
       NativeStats.Halves hv = NativeStats.split(slices, w, h, dt, unit, p.pointsPerDecade,
-          p.maxLag, p.biasCorrection, p.threads, progress, mask);
+          p.maxLag, p.biasCorrection, p.noDecayDchi2, p.unresolvedFrac, p.threads, progress,
+          mask);
       r.halves = hv;
       boolean seconds = hv.info[NativeStats.SP_SECONDS] != 0;
       r.timeUnit = seconds ? "s" : "frames";
@@ -173,7 +176,8 @@ public class SplitMaps implements PlugIn {
           + String.format(Locale.ROOT, "%.3f", (System.nanoTime() - t0) * 1e-9) + " s");
     } else {
       NativeStats.Windows wm = NativeStats.windows(slices, w, h, dt, unit, p.pointsPerDecade,
-          p.maxLag, p.biasCorrection, p.threads, progress, mask, p.window, p.step);
+          p.maxLag, p.biasCorrection, p.noDecayDchi2, p.unresolvedFrac, p.threads, progress,
+          mask, p.window, p.step);
       r.windows = wm;
       r.timeUnit = wm.seconds ? "s" : "frames";
       r.dtUsed = wm.seconds ? wm.dt : 1;

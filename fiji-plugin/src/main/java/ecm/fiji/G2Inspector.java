@@ -302,8 +302,13 @@ public class G2Inspector implements PlugIn {
   void display(ImagePlus stack, Result r) {
     addResultsRow(stack.getTitle(), r);
     if (!interactive()) return;
-    showNow(r);
-    attach();
+    try {
+      showNow(r);
+      attach();
+    } catch (RuntimeException e) {
+      close(); // no window to follow: free the session's native copy now
+      throw e;
+    }
   }
 
   static void log(Result r) {

@@ -114,9 +114,11 @@ final class Util {
       return v == null ? def : v.trim();
     }
 
+    /** A bare key outside any [bracketed value], as ImageJ's own checkbox matching. */
     boolean flag(String key, boolean def) {
       if (options == null) return def;
-      return (" " + options + " ").toLowerCase(Locale.ROOT).contains(" " + key + " ");
+      String bare = options.replaceAll("\\[[^\\]]*\\]", "[]");
+      return (" " + bare + " ").toLowerCase(Locale.ROOT).contains(" " + key + " ");
     }
   }
 

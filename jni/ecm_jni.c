@@ -208,27 +208,6 @@ enum {
   S_LEN = S_COUNT0 + ECM_RELAX_NSTATUS
 };
 
-/* The relax thresholds as ecm map takes them (--no-decay-dchi2, --unresolved): finite numbers
- * in [0, 1e9], 0 = off. 0 and a pending IllegalArgumentException otherwise. */
-static int check_thresholds(JNIEnv *env, const char *what, jdouble no_decay_dchi2,
-                            jdouble unresolved_frac) {
-  char m[200];
-  if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
-    snprintf(m, sizeof m, "%s: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
-             what, no_decay_dchi2);
-    throw_arg(env, m);
-    return 0;
-  }
-  if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
-    snprintf(m, sizeof m,
-             "%s: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)", what,
-             unresolved_frac);
-    throw_arg(env, m);
-    return 0;
-  }
-  return 1;
-}
-
 JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
     JNIEnv *env, jclass cls, jobjectArray slices, jint width, jint height, jdouble interval,
     jstring time_unit, jdouble points_per_decade, jint max_lag, jboolean bias,
@@ -256,15 +235,10 @@ JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
     throw_ecm(env, ECM_ENODATA, m);
     return NULL;
   }
-  if (!(points_per_decade > 0) || !isfinite(points_per_decade) || points_per_decade > 1000) {
-    throw_arg(env, "relaxation maps: points per decade must be in (0, 1000]");
+  ecm_relax_params p;
+  if (!relax_args(env, "relaxation maps", points_per_decade, max_lag, bias, no_decay_dchi2,
+                  unresolved_frac, &p))
     return NULL;
-  }
-  if (max_lag < 0) {
-    throw_arg(env, "relaxation maps: maximum lag must be >= 0 (0 = half the series)");
-    return NULL;
-  }
-  if (!check_thresholds(env, "relaxation maps", no_decay_dchi2, unresolved_frac)) return NULL;
   if (!isfinite(interval) || interval < 0) {
     throw_arg(env, "relaxation maps: frame interval must be >= 0 (0 = uncalibrated)");
     return NULL;
@@ -301,12 +275,6 @@ JNIEXPORT jdoubleArray JNICALL Java_ecm_fiji_EcmNative_nativeRelaxMap(
   }
   ecm_view v = ecm_view_contiguous(buf, (size_t)nt, (size_t)height, (size_t)width);
   v.calib = cal;
-  ecm_relax_params p = ecm_relax_default_params();
-  p.points_per_decade = points_per_decade;
-  p.max_lag = (size_t)max_lag;
-  p.bias_correction = bias ? 1 : 0;
-  p.no_decay_dchi2 = no_decay_dchi2;
-  p.unresolved_frac = unresolved_frac;
   ecm_run run = make_run(threads, &pc);
   ecm_relax_maps *maps = NULL;
   st = ecm_relax_map(&v, roi, &p, &run, &maps); /* no JNI call held open across this */

@@ -183,32 +183,11 @@ enum {
 
 #define CURVE_POINTS 200
 
-static int check_fit_args(JNIEnv *env, jdouble ppd, jint max_lag, jdouble no_decay_dchi2,
-                          jdouble unresolved_frac, const g2_session *s) {
-  if (!(ppd > 0) || !isfinite(ppd) || ppd > 1000) {
-    throw_arg(env, "g2 inspector: points per decade must be in (0, 1000]");
+/* The fit settings (relax_args) plus the session's own limit on max_lag, into *p. */
+static int fit_args(JNIEnv *env, jdouble ppd, jint max_lag, jboolean bias, jdouble no_decay_dchi2,
+                    jdouble unresolved_frac, const g2_session *s, ecm_relax_params *p) {
+  if (!relax_args(env, "g2 inspector", ppd, max_lag, bias, no_decay_dchi2, unresolved_frac, p))
     return 0;
-  }
-  if (max_lag < 0) {
-    throw_arg(env, "g2 inspector: maximum lag must be >= 0 (0 = half the series)");
-    return 0;
-  }
-  if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
-    char m[160];
-    snprintf(m, sizeof m,
-             "g2 inspector: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
-             no_decay_dchi2);
-    throw_arg(env, m);
-    return 0;
-  }
-  if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
-    char m[160];
-    snprintf(m, sizeof m,
-             "g2 inspector: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)",
-             unresolved_frac);
-    throw_arg(env, m);
-    return 0;
-  }
   if (max_lag > 0 && (size_t)max_lag > s->nt - 2) {
     char m[160];
     snprintf(m, sizeof m, "g2 inspector: maximum lag %d is too large for %zu frames (at most %zu)",
@@ -223,17 +202,6 @@ static ecm_view session_view(const g2_session *s) {
   ecm_view v = ecm_view_contiguous(s->buf, s->nt, s->ny, s->nx);
   v.calib = s->cal;
   return v;
-}
-
-static ecm_relax_params relax_params(jdouble ppd, jint max_lag, jboolean bias,
-                                     jdouble no_decay_dchi2, jdouble unresolved_frac) {
-  ecm_relax_params p = ecm_relax_default_params();
-  p.points_per_decade = ppd;
-  p.max_lag = (size_t)max_lag;
-  p.bias_correction = bias ? 1 : 0;
-  p.no_decay_dchi2 = no_decay_dchi2;
-  p.unresolved_frac = unresolved_frac;
-  return p;
 }
 
 /* Object[]{ double[] t, g2, sem, fit, residual (nbins each), double[] curve_t, curve_fit
@@ -303,10 +271,10 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeG2_nativePixel(JNIEnv *env, j
     throw_arg(env, msg);
     goto done;
   }
-  if (!check_fit_args(env, ppd, max_lag, no_decay_dchi2, unresolved_frac, s)) goto done;
+  ecm_relax_params p;
+  if (!fit_args(env, ppd, max_lag, bias, no_decay_dchi2, unresolved_frac, s, &p)) goto done;
   ecm_view v = session_view(s), px;
   ecm_status st = ecm_view_sub(&v, 0, s->nt, (size_t)y, 1, (size_t)x, 1, &px);
-  ecm_relax_params p = relax_params(ppd, max_lag, bias, no_decay_dchi2, unresolved_frac);
   ecm_run run = ecm_run_default();
   run.threads = 1;
   if (st == ECM_OK) st = ecm_relax_map(&px, NULL, &p, &run, &m);
@@ -392,7 +360,8 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeG2_nativeRoi(JNIEnv *env, jcl
     throw_arg(env, "g2 inspector: threads must be >= 0");
     goto done;
   }
-  if (!check_fit_args(env, ppd, max_lag, no_decay_dchi2, unresolved_frac, s)) goto done;
+  ecm_relax_params p;
+  if (!fit_args(env, ppd, max_lag, bias, no_decay_dchi2, unresolved_frac, s, &p)) goto done;
   if (!load_mask(env, mask, (jint)s->nx, (jint)s->ny, &full)) goto done;
   /* bounding box of the ROI */
   size_t x0 = s->nx, x1 = 0, y0 = s->ny, y1 = 0, count = 0;
@@ -422,7 +391,6 @@ JNIEXPORT jobjectArray JNICALL Java_ecm_fiji_NativeG2_nativeRoi(JNIEnv *env, jcl
   progress_ctx pc;
   if (!progress_init(env, cb, &pc)) goto done;
   ecm_run run = make_run(threads, &pc);
-  ecm_relax_params p = relax_params(ppd, max_lag, bias, no_decay_dchi2, unresolved_frac);
   if (st == ECM_OK) st = ecm_relax_map(&box, sub, &p, &run, &m);
   if (st == ECM_OK) st = ecm_relax_summarize(m, NULL, &p, &sum);
   if (st != ECM_OK) {

@@ -66,29 +66,7 @@ static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring 
                        jdouble unresolved_frac, jint threads, ecm_calib *cal,
                        ecm_relax_params *p) {
   char m[160];
-  if (!(ppd > 0) || !isfinite(ppd) || ppd > 1000) {
-    snprintf(m, sizeof m, "%s: points per decade must be in (0, 1000]", what);
-    throw_arg(env, m);
-    return 0;
-  }
-  if (max_lag < 0) {
-    snprintf(m, sizeof m, "%s: maximum lag must be >= 0 (0 = half the series)", what);
-    throw_arg(env, m);
-    return 0;
-  }
-  if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
-    snprintf(m, sizeof m, "%s: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
-             what, no_decay_dchi2);
-    throw_arg(env, m);
-    return 0;
-  }
-  if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
-    snprintf(m, sizeof m,
-             "%s: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)", what,
-             unresolved_frac);
-    throw_arg(env, m);
-    return 0;
-  }
+  if (!relax_args(env, what, ppd, max_lag, bias, no_decay_dchi2, unresolved_frac, p)) return 0;
   if (!isfinite(interval) || interval < 0) {
     snprintf(m, sizeof m, "%s: frame interval must be >= 0 (0 = uncalibrated)", what);
     throw_arg(env, m);
@@ -99,14 +77,7 @@ static int relax_setup(JNIEnv *env, const char *what, jdouble interval, jstring 
     throw_arg(env, m);
     return 0;
   }
-  if (!load_calib(env, interval, time_unit, cal)) return 0;
-  *p = ecm_relax_default_params();
-  p->points_per_decade = ppd;
-  p->max_lag = (size_t)max_lag;
-  p->bias_correction = bias ? 1 : 0;
-  p->no_decay_dchi2 = no_decay_dchi2;
-  p->unresolved_frac = unresolved_frac;
-  return 1;
+  return load_calib(env, interval, time_unit, cal);
 }
 
 /* A new float[] holding v[0..n) (NULL with an exception pending). */

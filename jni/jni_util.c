@@ -303,3 +303,29 @@ int copy_utf(JNIEnv *env, jstring s, const char *what, char *buf, size_t n) {
   }
   return 1;
 }
+
+int relax_args(JNIEnv *env, const char *what, jdouble ppd, jint max_lag, jboolean bias,
+               jdouble no_decay_dchi2, jdouble unresolved_frac, ecm_relax_params *p) {
+  char m[200];
+  if (!(ppd > 0) || !isfinite(ppd) || ppd > 1000) {
+    snprintf(m, sizeof m, "%s: points per decade must be in (0, 1000]", what);
+  } else if (max_lag < 0) {
+    snprintf(m, sizeof m, "%s: maximum lag must be >= 0 (0 = half the series)", what);
+  } else if (!(no_decay_dchi2 >= 0 && no_decay_dchi2 <= 1e9)) {
+    snprintf(m, sizeof m, "%s: no_decay_dchi2 must be a number in [0, 1e9] (0 = off; got %g)",
+             what, no_decay_dchi2);
+  } else if (!(unresolved_frac >= 0 && unresolved_frac <= 1e9)) {
+    snprintf(m, sizeof m, "%s: unresolved fraction must be a number in [0, 1e9] (0 = off; got %g)",
+             what, unresolved_frac);
+  } else {
+    *p = ecm_relax_default_params();
+    p->points_per_decade = ppd;
+    p->max_lag = (size_t)max_lag;
+    p->bias_correction = bias ? 1 : 0;
+    p->no_decay_dchi2 = no_decay_dchi2;
+    p->unresolved_frac = unresolved_frac;
+    return 1;
+  }
+  throw_arg(env, m);
+  return 0;
+}

@@ -6,6 +6,7 @@
 
 #include <jni.h>
 
+#include "ecm/relax.h"
 #include "ecm/stack.h"
 #include "ecm/status.h"
 
@@ -48,6 +49,12 @@ int load_calib(JNIEnv *env, jdouble interval, jstring time_unit, ecm_calib *cal)
 /* A copy of a Java string into buf; a null string, or one of n bytes or more, is an
  * invalid-argument exception naming `what`. */
 int copy_utf(JNIEnv *env, jstring s, const char *what, char *buf, size_t n);
+/* The per-pixel fit settings shared by the map, split/window and inspector entry points,
+ * checked as `ecm map` checks them (points per decade in (0, 1000], max_lag >= 0, the
+ * no-decay and unresolved thresholds finite in [0, 1e9], 0 = off) and filled into *p over
+ * ecm_relax_default_params(). `what` names the command in messages. */
+int relax_args(JNIEnv *env, const char *what, jdouble ppd, jint max_lag, jboolean bias,
+               jdouble no_decay_dchi2, jdouble unresolved_frac, ecm_relax_params *p);
 /* A new double[] holding v[0..n) (NULL with an exception pending on failure). */
 jdoubleArray new_doubles(JNIEnv *env, const double *v, jsize n);
 
